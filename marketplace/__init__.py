@@ -1,0 +1,1 @@
+"""The neighbourhood marketplace of a Paris 20e collective."""

@@ -1,0 +1,101 @@
+"""JSON API of accounts under /api/v1/auth."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.exceptions import NotAuthorizedException
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from marketplace.accounts.auth import end_session, start_session
+from marketplace.accounts.dependencies import ACCOUNT_DEPENDENCIES, client_address
+from marketplace.accounts.models import User
+from marketplace.accounts.schemas import (
+    Credentials,
+    NewTokenOut,
+    PasswordChange,
+    RegisterInput,
+    TokenInput,
+    TokenOut,
+    UserOut,
+)
+from marketplace.accounts.service import ApiTokenService, UserService
+from marketplace.accounts.throttle import LoginThrottle
+from marketplace.web.i18n import gettext as _
+
+
+def login_refused() -> NotAuthorizedException:
+    # One message and one status whether the email exists or not.
+    return NotAuthorizedException(detail=_("E-mail ou mot de passe incorrect."))
+
+
+async def checked_login(
+    users: UserService, throttle: LoginThrottle, request: Request[Any, Any, Any], email: str, password: str
+) -> User:
+    """The user these credentials belong to, counting failures per account and per client."""
+    client = client_address(request)
+    await throttle.check(email, client)
+    user = await users.authenticate(email, password)
+    if user is None:
+        await throttle.record_failure(email, client)
+        raise login_refused()
+    await throttle.record_success(email)
+    return user
+
+
+class AuthApi(Controller):
+    path = "/api/v1/auth"
+    tags = ["accounts"]
+    dependencies = ACCOUNT_DEPENDENCIES
+
+    @post("/register", operation_id="register", status_code=HTTP_201_CREATED)
+    async def register(self, data: RegisterInput, users: UserService) -> UserOut:
+        user = await users.register(email=data.email, password=data.password, display_name=data.display_name)
+        return UserOut.of(user)
+
+    @post("/login", operation_id="login", status_code=HTTP_200_OK)
+    async def login(
+        self, data: Credentials, users: UserService, throttle: LoginThrottle, request: Request[Any, Any, Any]
+    ) -> UserOut:
+        user = await checked_login(users, throttle, request, data.email, data.password)
+        start_session(request, user)
+        return UserOut.of(user)
+
+    @post("/logout", operation_id="logout", status_code=HTTP_204_NO_CONTENT)
+    async def logout(self, request: Request[Any, Any, Any]) -> None:
+        end_session(request)
+
+    @get("/me", operation_id="me")
+    async def me(self, user: User) -> UserOut:
+        return UserOut.of(user)
+
+    @post("/password", operation_id="changePassword", status_code=HTTP_204_NO_CONTENT)
+    async def change_password(
+        self, data: PasswordChange, user: User, users: UserService, request: Request[Any, Any, Any]
+    ) -> None:
+        await users.change_password(user, data.current_password, data.new_password)
+        if "session" in request.scope and request.session:
+            start_session(request, user)  # this device stays signed in, the others are signed out
+
+    @post("/tokens", operation_id="createToken", status_code=HTTP_201_CREATED)
+    async def create_token(
+        self,
+        data: TokenInput,
+        users: UserService,
+        tokens: ApiTokenService,
+        throttle: LoginThrottle,
+        request: Request[Any, Any, Any],
+    ) -> NewTokenOut:
+        user = await checked_login(users, throttle, request, data.email, data.password)
+        row, token = await tokens.issue(user, data.name)
+        return NewTokenOut(id=row.id, token=token, name=row.name)
+
+    @get("/tokens", operation_id="listTokens")
+    async def list_tokens(self, user: User, tokens: ApiTokenService) -> list[TokenOut]:
+        return [TokenOut.of(row) for row in await tokens.of_user(user)]
+
+    @delete("/tokens/{token_id:uuid}", operation_id="revokeToken", status_code=HTTP_204_NO_CONTENT)
+    async def revoke_token(self, token_id: uuid.UUID, user: User, tokens: ApiTokenService) -> None:
+        await tokens.revoke(user, token_id)

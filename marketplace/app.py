@@ -1,0 +1,92 @@
+"""The application factory: what the marketplace is made of, in one screen."""
+
+from __future__ import annotations
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
+from litestar import Litestar
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+from marketplace.accounts.auth import RotatingSessionConfig, provide_user, provide_viewer
+from marketplace.db.config import CommitMiddleware, alchemy_config
+from marketplace.db.store_model import StoreItem
+from marketplace.routes import ROUTES
+from marketplace.settings import Settings, get_settings
+from marketplace.web.errors import EXCEPTION_HANDLERS
+from marketplace.web.middleware import (
+    BearerAwareCSRFMiddleware,
+    LanguageMiddleware,
+    SecurityHeadersMiddleware,
+)
+from marketplace.web.templating import template_config
+from marketplace.worker import embedded_worker
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    database = alchemy_config(settings.database)
+    templates = template_config(settings.templates_dir)
+    return Litestar(
+        route_handlers=_routes(settings),
+        plugins=[SQLAlchemyPlugin(config=database), FlashPlugin(FlashConfig(template_config=templates))],
+        stores=_stores(database),
+        middleware=_middleware(settings, database),
+        dependencies={"viewer": Provide(provide_viewer), "user": Provide(provide_user)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        template_config=templates,
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.security.allowed_hosts),
+        openapi_config=OpenAPIConfig(title="Marketplace du 20e", version="1", path="/api/docs"),
+        state=State({"settings": settings}),
+        lifespan=[embedded_worker] if settings.run_worker_in_app else [],
+        debug=settings.debug,
+    )
+
+
+def _routes(settings: Settings) -> list[ControllerRouterHandler]:
+    static = create_static_files_router(path="/static", directories=[settings.static_dir], name="static")
+    return [*ROUTES, static]
+
+
+def _stores(database: SQLAlchemyAsyncConfig) -> dict[str, SQLAlchemyStore[SQLAlchemyAsyncConfig]]:
+    # Shared by every app process: nothing lives in one process's memory.
+    return {
+        name: SQLAlchemyStore(config=database, model=StoreItem, namespace=name)
+        for name in ("sessions", "throttle")
+    }
+
+
+def _middleware(settings: Settings, database: SQLAlchemyAsyncConfig) -> list[DefineMiddleware]:
+    security = settings.security
+    sessions = RotatingSessionConfig(
+        store="sessions",
+        key="session",
+        max_age=security.session_max_age,
+        secure=security.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+    csrf = CSRFConfig(
+        secret=security.secret_key,
+        cookie_name="csrftoken",
+        cookie_secure=security.secure_cookies,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+        # Anonymous JSON calls that set no cookie: nothing for a forged request to ride on.
+        exclude=["^/api/v1/auth/register$", "^/api/v1/auth/tokens$"],
+    )
+    return [
+        DefineMiddleware(SecurityHeadersMiddleware),
+        DefineMiddleware(LanguageMiddleware),
+        sessions.middleware,
+        DefineMiddleware(BearerAwareCSRFMiddleware, config=csrf),
+        DefineMiddleware(CommitMiddleware, session_scope_key=database.session_scope_key),
+    ]

@@ -1,0 +1,165 @@
+"""The ``marketplace`` command: run, worker, db, users, communities, import, demo, media."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import click
+
+from marketplace.settings import get_settings
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[], Awaitable[T]]) -> T:
+    return anyio.run(work)
+
+
+def _migrate() -> None:
+    from marketplace.db.migrate import upgrade
+
+    upgrade(get_settings().database.url)
+
+
+@click.group()
+def main() -> None:
+    """Le marché entre voisins du 20e."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="Processus HTTP.")
+def run(host: str, port: int, workers: int) -> None:
+    """Applique les migrations puis sert l'application."""
+    import uvicorn
+
+    _migrate()
+    uvicorn.run(
+        "marketplace.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info"
+    )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Une seule passe, puis s'arrête.")
+def worker(once: bool) -> None:
+    """Tâches de fond : expiration des annonces (et plus tard l'index de recherche)."""
+    from marketplace.worker import run_worker
+
+    _migrate()
+    _run(lambda: run_worker(get_settings(), once=once))
+
+
+@main.group()
+def db() -> None:
+    """Base de données."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Applique les migrations Alembic."""
+    _migrate()
+    click.echo("Base de données à jour.")
+
+
+@main.group()
+def users() -> None:
+    """Comptes."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--password", default=None, help="Demandé s'il n'est pas donné.")
+@click.option("--admin", is_flag=True, help="Administrateur du site (crée les groupes).")
+def users_create(email: str, display_name: str, password: str | None, admin: bool) -> None:
+    """Crée un compte."""
+    from marketplace.operations import create_user
+
+    if password is None:
+        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    _migrate()
+    user = _fail_cleanly(lambda: create_user(get_settings(), email, display_name, password or "", admin))
+    click.echo(f"Compte créé : {user.email} ({user.id}){' — administrateur' if admin else ''}")
+
+
+@main.group()
+def communities() -> None:
+    """Groupes."""
+
+
+@communities.command("create")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--description", default="")
+@click.option("--visibility", type=click.Choice(["public", "members"]), default="public", show_default=True)
+@click.option("--join-policy", type=click.Choice(["open", "approval"]), default="open", show_default=True)
+@click.option("--join-question", default="")
+@click.option("--pickup-area", "pickup_areas", multiple=True, help="Répétable : un quartier par option.")
+@click.option(
+    "--template",
+    type=click.Choice(["vide-grenier", "vide-dressing", "none"]),
+    default="none",
+    show_default=True,
+)
+@click.option("--admin-email", default=None, help="Compte qui devient administrateur du groupe.")
+def communities_create(**options: Any) -> None:
+    """Crée un groupe (et ses catégories de départ)."""
+    from marketplace.operations import create_community
+
+    _migrate()
+    community = _fail_cleanly(lambda: create_community(get_settings(), **options))
+    click.echo(f"Groupe créé : {community.slug} ({community.id})")
+
+
+@main.group("import")
+def import_() -> None:
+    """Imports."""
+
+
+@import_.command("listings")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--author", "author_email", default=None, help="Auteur des annonces sans author_email.")
+@click.option("--create-communities", is_flag=True, help="Crée les groupes inconnus.")
+def import_listings(file: Path, author_email: str | None, create_communities: bool) -> None:
+    """Importe des annonces au format JSONL (idempotent)."""
+    from marketplace.operations import import_listings_file
+
+    _migrate()
+    report = _fail_cleanly(
+        lambda: import_listings_file(get_settings(), file, author_email, create_communities)
+    )
+    click.echo(report.summary())
+    if report.errors:
+        for line_number, message in report.errors:
+            click.echo(f"  ligne {line_number} : {message}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+def demo() -> None:
+    """Charge les données de démonstration (une seule fois)."""
+    from marketplace.demo import load_demo
+
+    _migrate()
+    click.echo(_run(lambda: load_demo(get_settings())))
+
+
+def _fail_cleanly(work: Callable[[], Awaitable[T]]) -> T:
+    """Turn a refused operation into a one-line message and exit status 1, not a traceback."""
+    from litestar.exceptions import HTTPException
+
+    try:
+        return _run(work)
+    except HTTPException as error:
+        details = "; ".join(
+            f"{item.get('key')}: {item.get('message')}"
+            for item in (error.extra or [])
+            if isinstance(item, dict)
+        )
+        click.echo(f"Erreur : {error.detail}" + (f" ({details})" if details else ""), err=True)
+        sys.exit(1)

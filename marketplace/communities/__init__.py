@@ -1,0 +1,1 @@
+"""Communities (sub-groups), their members and their curated categories."""

@@ -1,0 +1,1 @@
+"""Database: the declarative base, the engine and session configuration, Alembic migrations."""

@@ -1,0 +1,19 @@
+"""Imports every model so that Alembic and the metadata see the whole schema."""
+
+from marketplace.accounts.models import ApiToken, User
+from marketplace.communities.models import Category, Community, Membership
+from marketplace.db.store_model import StoreItem
+from marketplace.listings.models import Listing, SearchOutboxEntry
+from marketplace.photos.models import Photo
+
+__all__ = [
+    "ApiToken",
+    "Category",
+    "Community",
+    "Listing",
+    "Membership",
+    "Photo",
+    "SearchOutboxEntry",
+    "StoreItem",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Listings: posting, editing, the status life cycle, browsing, import."""

@@ -1,0 +1,1 @@
+"""What every page shares: templates, language, security headers, error pages."""

@@ -1,0 +1,31 @@
+"""Small pieces every HTML form handler needs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, QueryParameter
+from litestar.response import Redirect
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+NextParam = Annotated[str | None, QueryParameter(name="next", required=False)]
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A same-site path to go back to after a form; anything else would be an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def text(form: dict[str, Any], name: str) -> str:
+    value = form.get(name, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value).strip()
+
+
+def see_other(path: str) -> Redirect:
+    """The answer to a successful form POST: the browser then GETs ``path`` (no re-post on reload)."""
+    return Redirect(path, status_code=303)

@@ -1,0 +1,202 @@
+"""Fixtures that build a user story quickly, on SQLite and on PostgreSQL.
+
+Integration tests run once per database backend. Each backend's database is created fresh for
+the run and migrated once with Alembic; tables are emptied between tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("MARKETPLACE_DATA_DIR", tempfile.mkdtemp(prefix="marketplace-test-"))
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from marketplace.app import create_app
+from marketplace.db.base import metadata
+from marketplace.db.migrate import upgrade
+from marketplace.settings import DatabaseSettings, MediaSettings, Settings, load_settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "MARKETPLACE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def unavailable(reason: str) -> None:
+    """In CI a missing service fails the run; on a laptop it is a clear skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _create_postgres_database() -> tuple[str, str]:
+    import asyncio
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    name = f"marketplace_test_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return name, f"{base}/{name}"
+
+
+def _drop_postgres_database(name: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database of each backend, for the whole run."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'marketplace.db'}"
+        upgrade(url)
+        yield url
+        return
+    try:
+        name, url = _create_postgres_database()
+    except Exception as error:  # no server, refused connection, no permission
+        unavailable(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {error}")
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        _drop_postgres_database(name)
+
+
+async def _empty_tables(url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            tables = [table.name for table in reversed(metadata.sorted_tables)]
+            if url.startswith("postgresql"):
+                await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            else:
+                for table in tables:
+                    await connection.execute(text(f"DELETE FROM {table}"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    base = load_settings()
+    return dataclasses.replace(
+        base,
+        database=DatabaseSettings(url=database_url),
+        media=MediaSettings(root=tmp_path / "media"),
+        run_worker_in_app=False,
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Litestar]:
+    await _empty_tables(settings.database.url)
+    yield create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+# --- user stories, driven through the public API -------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+class Person:
+    """Somebody using the API with their own bearer token."""
+
+    def __init__(self, client: AsyncTestClient[Litestar], email: str, user_id: str, token: str) -> None:
+        self.client = client
+        self.email = email
+        self.id = user_id
+        self.token = token
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def get(self, url: str, **kwargs: Any) -> Any:
+        return await self.client.get(url, headers=self.headers, **kwargs)
+
+    async def post(self, url: str, json: Any = None, **kwargs: Any) -> Any:
+        return await self.client.post(url, json=json, headers=self.headers, **kwargs)
+
+    async def patch(self, url: str, json: Any = None, **kwargs: Any) -> Any:
+        return await self.client.patch(url, json=json, headers=self.headers, **kwargs)
+
+    async def put(self, url: str, json: Any = None, **kwargs: Any) -> Any:
+        return await self.client.put(url, json=json, headers=self.headers, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> Any:
+        return await self.client.delete(url, headers=self.headers, **kwargs)
+
+
+@pytest.fixture
+def person(client: AsyncTestClient[Litestar], app: Litestar) -> Any:
+    """``await person("alice", admin=True)`` registers somebody and gives them a token."""
+
+    async def make(name: str, *, admin: bool = False) -> Person:
+        email = f"{name}@example.org"
+        if admin:
+            from marketplace.operations import create_user
+
+            user = await create_user(app.state.settings, email, name.title(), PASSWORD, True)
+            user_id = str(user.id)
+        else:
+            response = await client.post(
+                "/api/v1/auth/register",
+                json={"email": email, "password": PASSWORD, "display_name": name.title()},
+            )
+            assert response.status_code == 201, response.text
+            user_id = response.json()["id"]
+        response = await client.post("/api/v1/auth/tokens", json={"email": email, "password": PASSWORD})
+        assert response.status_code == 201, response.text
+        return Person(client, email, user_id, response.json()["token"])
+
+    return make
+
+
+async def csrf_token(client: AsyncTestClient[Litestar]) -> str:
+    """The CSRF token a browser would hold after loading any page."""
+    if "csrftoken" not in client.cookies:
+        await client.get("/login")
+    return client.cookies["csrftoken"]
