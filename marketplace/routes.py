@@ -6,6 +6,8 @@ from litestar.types import ControllerRouterHandler
 
 from marketplace.accounts.api import AuthApi
 from marketplace.accounts.pages import AccountPages
+from marketplace.communities.routes import ROUTES as COMMUNITY_ROUTES
+from marketplace.listings.routes import ROUTES as LISTING_ROUTES
 from marketplace.web.pages import Probes, SitePages
 
 ROUTES: list[ControllerRouterHandler] = [
@@ -13,4 +15,6 @@ ROUTES: list[ControllerRouterHandler] = [
     Probes,
     AuthApi,
     AccountPages,
+    *COMMUNITY_ROUTES,
+    *LISTING_ROUTES,
 ]
