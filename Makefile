@@ -7,7 +7,7 @@ HTMX_VERSION := 2.0.11
 HTMX_INTEGRITY := sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qtbnyzDDWFvBTqjnIMCgELTNt636dtamA==
 HTMX := marketplace/web/static/vendor/htmx.min.js
 
-.PHONY: run test install static lint types migration clean
+.PHONY: run test install static migration translations clean
 
 run: install static
 	$(BIN)/marketplace db upgrade
@@ -45,3 +45,9 @@ migration: install
 
 clean:
 	rm -rf $(VENV) var/npm $(HTMX)
+
+# Refresh the English catalogue after changing French messages: fill the new msgstr lines.
+translations: install
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k gettext -k ngettext:1,2 -o var/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i var/messages.pot -d marketplace/web/locale -l en \
+	  || $(BIN)/pybabel init -i var/messages.pot -d marketplace/web/locale -l en

@@ -13,6 +13,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
 from litestar.types import ControllerRouterHandler
 
 from marketplace.accounts.auth import RotatingSessionConfig, provide_user, provide_viewer
@@ -55,7 +56,7 @@ def _routes(settings: Settings) -> list[ControllerRouterHandler]:
     return [*ROUTES, static]
 
 
-def _stores(database: SQLAlchemyAsyncConfig) -> dict[str, SQLAlchemyStore[SQLAlchemyAsyncConfig]]:
+def _stores(database: SQLAlchemyAsyncConfig) -> dict[str, Store]:
     # Shared by every app process: nothing lives in one process's memory.
     return {
         name: SQLAlchemyStore(config=database, model=StoreItem, namespace=name)

@@ -163,3 +163,7 @@ def _fail_cleanly(work: Callable[[], Awaitable[T]]) -> T:
         )
         click.echo(f"Erreur : {error.detail}" + (f" ({details})" if details else ""), err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

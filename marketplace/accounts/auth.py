@@ -92,7 +92,7 @@ async def provide_user(viewer: Viewer) -> User:
 
 def start_session(request: Request[Any, Any, Any], user: User) -> None:
     """Sign ``user`` in under a new session id, so that an id planted before login is worthless."""
-    request.scope[_ROTATE] = True  # type: ignore[typeddict-unknown-key]
+    request.scope[_ROTATE] = True  # type: ignore[literal-required]
     request.set_session(
         {SESSION_USER: str(user.id), SESSION_AUTH_AT: datetime.datetime.now(datetime.UTC).isoformat()}
     )

@@ -8,6 +8,7 @@ never its content. An unauthorised read of an existing object answers 404, not 4
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from marketplace.accounts.auth import Viewer
 from marketplace.communities.models import Community, Membership, MembershipStatus, Visibility
 
 
-def readable_communities(viewer: Viewer) -> Select[tuple[uuid.UUID]]:
+def readable_communities(viewer: Viewer) -> Select[Any]:
     """The ids of the communities whose content ``viewer`` may read, as a sub-query."""
     public = Community.visibility == Visibility.PUBLIC
     if viewer.user_id is None:
@@ -34,7 +35,7 @@ def can_read(viewer: Viewer, community_id_column: ColumnElement[uuid.UUID]) -> C
 
 async def readable_community_ids(session: AsyncSession, viewer: Viewer) -> list[uuid.UUID]:
     """The same rule as a list, for the search index, which filters on community ids."""
-    return list((await session.execute(readable_communities(viewer))).scalars())
+    return list((await session.scalars(readable_communities(viewer))).all())
 
 
 async def may_read_community(session: AsyncSession, viewer: Viewer, community: Community) -> bool:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import anyio
+from advanced_alchemy.types import GUID
 from alembic import command
 from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def compare_type(
+    context: Any, inspected_column: Any, metadata_column: Any, inspected_type: Any, metadata_type: Any
+) -> bool | None:
+    """SQLite reports Advanced Alchemy's GUID as NUMERIC(16): not a difference to migrate."""
+    if context.dialect.name == "sqlite" and isinstance(metadata_type, GUID):
+        return False
+    return None  # Alembic's own comparison
 
 
 def alembic_config(database_url: str) -> Config:

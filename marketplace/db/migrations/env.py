@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import async_engine_from_config
 
 import marketplace.db.models  # noqa: F401  (registers every table on the metadata)
 from marketplace.db.base import metadata
+from marketplace.db.migrate import compare_type
 
 config = context.config
 
@@ -20,7 +21,7 @@ def _configure(connection: Connection | None = None) -> None:
         connection=connection,
         url=None if connection is not None else config.get_main_option("sqlalchemy.url"),
         target_metadata=metadata,
-        compare_type=True,
+        compare_type=compare_type,
         render_as_batch=True,  # SQLite alters tables by copying them
         literal_binds=connection is None,
     )

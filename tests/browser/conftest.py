@@ -1,0 +1,156 @@
+"""Browser journeys: the real app served by uvicorn, driven by Debian's Chromium through Playwright.
+
+The server runs in its own process on a free port with a fresh SQLite database and media
+directory. Screenshots go to ``test-artifacts/`` (ignored by git) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import IN_CI, PASSWORD, unavailable
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict[str, str]
+
+    def cli(self, *arguments: str) -> str:
+        """Run the ``marketplace`` command against this server's data, as an operator would."""
+        result = subprocess.run(
+            [sys.executable, "-m", "marketplace.cli", *arguments],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MARKETPLACE_DATA_DIR": str(data / "var"),
+        "MARKETPLACE_MEDIA_ROOT": str(data / "media"),
+        "MARKETPLACE_DATABASE_URL": f"sqlite+aiosqlite:///{data / 'var' / 'marketplace.db'}",
+        "MARKETPLACE_EMBEDDED_WORKER": "false",
+    }
+    log = (data / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "marketplace.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/ready", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            pytest.fail(f"the server did not start:\n{(data / 'server.log').read_text()}")
+        time.sleep(0.2)
+    try:
+        yield LiveServer(url=url, env=env)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        unavailable("Debian's chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """``new_page()`` opens a fresh browser profile (one person) sized like a phone."""
+    contexts: list[Any] = []
+
+    def make(locale: str = "fr-FR") -> Any:
+        context = chromium.new_context(locale=locale, viewport={"width": 390, "height": 844})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def register(page: Any, server: LiveServer, email: str, name: str) -> None:
+    page.goto(f"{server.url}/register")
+    page.fill("#email", email)
+    page.fill("#display_name", name)
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/register'] button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+
+
+def log_in(page: Any, server: LiveServer, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{server.url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+__all__ = ["IN_CI", "LiveServer", "log_in", "register", "screenshot"]
