@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from marketplace.listings.api import CommunityListingsApi, ListingApi, MyListingsApi
+from marketplace.listings.pages import ListingPages
+
+ROUTES: list[ControllerRouterHandler] = [CommunityListingsApi, ListingApi, MyListingsApi, ListingPages]

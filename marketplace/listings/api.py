@@ -1,0 +1,160 @@
+"""JSON API of listings: post in a community, browse it, read, edit and move a listing along."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, patch, post
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from marketplace.accounts.auth import Viewer
+from marketplace.accounts.models import User
+from marketplace.communities.models import Community
+from marketplace.communities.service import CommunityService
+from marketplace.communities.visibility import may_read_community
+from marketplace.errors import InvalidInput, NotFound
+from marketplace.listings.dependencies import LISTING_DEPENDENCIES
+from marketplace.listings.models import Listing, ListingKind, ListingStatus
+from marketplace.listings.schemas import ListingInput, ListingOut, ListingPatch, StatusInput
+from marketplace.listings.service import ListingService
+from marketplace.listings.status import Actor
+from marketplace.web.i18n import gettext as _
+from marketplace.web.pagination import DEFAULT_PER_PAGE, Page, clamp
+
+
+async def readable_community(
+    communities: CommunityService, listings: ListingService, viewer: Viewer, slug: str
+) -> Community:
+    """The community of ``slug`` if ``viewer`` may read its content; 404 otherwise."""
+    community = await communities.by_slug(slug)
+    if not await may_read_community(listings.session, viewer, community):
+        raise NotFound(_("Ce groupe n'existe pas ou son contenu est réservé à ses membres."))
+    return community
+
+
+def parse_kind(kind: str | None) -> ListingKind | None:
+    if not kind:
+        return None
+    try:
+        return ListingKind(kind)
+    except ValueError:
+        raise InvalidInput("kind", _("Type inconnu : give, swap, sell ou wanted.")) from None
+
+
+def parse_status(status: str | None) -> ListingStatus | None:
+    if not status:
+        return None
+    try:
+        return ListingStatus(status)
+    except ValueError:
+        raise InvalidInput("status", _("Statut inconnu.")) from None
+
+
+async def listing_out(listings: ListingService, viewer: Viewer, listing: Listing) -> ListingOut:
+    """The listing as this reader may see it (the removal reason for its author and moderators)."""
+    show_removal = bool(await listings.actors(viewer, listing) & {Actor.AUTHOR, Actor.MODERATOR})
+    return ListingOut.of(listing, show_removal=show_removal)
+
+
+class CommunityListingsApi(Controller):
+    path = "/api/v1/communities/{slug:str}/listings"
+    tags = ("listings",)
+    dependencies = LISTING_DEPENDENCIES
+
+    @post("/", operation_id="createListing", status_code=HTTP_201_CREATED)
+    async def create(
+        self,
+        slug: str,
+        data: ListingInput,
+        user: User,
+        viewer: Viewer,
+        communities: CommunityService,
+        listings: ListingService,
+    ) -> ListingOut:
+        """Post a listing (published at once unless ``draft``); active members only."""
+        community = await readable_community(communities, listings, viewer, slug)
+        await communities.require_member(community, user)
+        listing = await listings.create_listing(
+            community=community, author=user, data=data.fields(), draft=data.draft
+        )
+        return ListingOut.of(listing, show_removal=True)
+
+    @get("/", operation_id="browseListings")
+    async def browse(
+        self,
+        slug: str,
+        viewer: Viewer,
+        communities: CommunityService,
+        listings: ListingService,
+        category: uuid.UUID | None = None,
+        kind: str | None = None,
+        page: int = 1,
+        per_page: int = DEFAULT_PER_PAGE,
+    ) -> Page[ListingOut]:
+        """Available and reserved listings, newest first; a category includes its sub-categories."""
+        community = await readable_community(communities, listings, viewer, slug)
+        page, per_page = clamp(page, per_page)
+        items, total = await listings.browse(
+            viewer, community, category_id=category, kind=parse_kind(kind), page=page, per_page=per_page
+        )
+        return Page(items=[ListingOut.of(item) for item in items], total=total, page=page, per_page=per_page)
+
+
+class ListingApi(Controller):
+    path = "/api/v1/listings"
+    tags = ("listings",)
+    dependencies = LISTING_DEPENDENCIES
+
+    @get("/{listing_id:uuid}", operation_id="getListing")
+    async def read(self, listing_id: uuid.UUID, viewer: Viewer, listings: ListingService) -> ListingOut:
+        """A listing the reader may see (404 for one they may not, as for one that does not exist)."""
+        listing = await listings.visible(viewer, listing_id)
+        return await listing_out(listings, viewer, listing)
+
+    @patch("/{listing_id:uuid}", operation_id="editListing")
+    async def edit(
+        self, listing_id: uuid.UUID, data: ListingPatch, user: User, viewer: Viewer, listings: ListingService
+    ) -> ListingOut:
+        """Edit as the author, with the ``version`` read: a stale version answers 409."""
+        listing = await listings.visible(viewer, listing_id)
+        listing = await listings.edit(listing, viewer, version=data.version, changes=data.changes())
+        return ListingOut.of(listing, show_removal=True)
+
+    @post("/{listing_id:uuid}/status", operation_id="changeListingStatus", status_code=HTTP_200_OK)
+    async def change_status(
+        self, listing_id: uuid.UUID, data: StatusInput, user: User, viewer: Viewer, listings: ListingService
+    ) -> ListingOut:
+        """Move the listing along its life cycle (a removal by a moderator needs a ``reason``)."""
+        listing = await listings.visible(viewer, listing_id)
+        listing = await listings.change_status(
+            listing, viewer, data.status, reason=data.reason, version=data.version
+        )
+        return await listing_out(listings, viewer, listing)
+
+
+class MyListingsApi(Controller):
+    path = "/api/v1/me/listings"
+    tags = ("listings",)
+    dependencies = LISTING_DEPENDENCIES
+
+    @get("/", operation_id="myListings")
+    async def mine(
+        self,
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        status: str | None = None,
+        page: int = 1,
+        per_page: int = DEFAULT_PER_PAGE,
+    ) -> Page[ListingOut]:
+        """My listings in every status, drafts included, newest first."""
+        page, per_page = clamp(page, per_page)
+        items, total = await listings.of_author(
+            viewer, status=parse_status(status), page=page, per_page=per_page
+        )
+        return Page(
+            items=[ListingOut.of(item, show_removal=True) for item in items],
+            total=total,
+            page=page,
+            per_page=per_page,
+        )

@@ -1,0 +1,29 @@
+"""What listings' handlers are given: their services."""
+
+from __future__ import annotations
+
+from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.communities.category_service import CategoryService
+from marketplace.communities.service import CommunityService
+from marketplace.listings.service import ListingService
+
+
+async def provide_listings(db_session: AsyncSession) -> ListingService:
+    return ListingService(session=db_session)
+
+
+async def provide_communities(db_session: AsyncSession) -> CommunityService:
+    return CommunityService(session=db_session)
+
+
+async def provide_categories(db_session: AsyncSession) -> CategoryService:
+    return CategoryService(session=db_session)
+
+
+LISTING_DEPENDENCIES = {
+    "listings": Provide(provide_listings),
+    "communities": Provide(provide_communities),
+    "categories": Provide(provide_categories),
+}

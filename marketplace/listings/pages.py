@@ -1,0 +1,502 @@
+"""HTML pages of listings: browse a community, post, read, edit, move along, my listings.
+
+Every page works without JavaScript: plain GET forms for filters, POST forms then a 303. With
+htmx, the browse filters swap the results only. A stale edit shows the form again with the
+neighbour's input and a clear message: nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.dates import format_timedelta
+from litestar import Controller, Request, get, post
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+
+from marketplace.accounts.auth import Viewer
+from marketplace.accounts.models import User
+from marketplace.communities.category_service import CategoryService
+from marketplace.communities.guards import access_to
+from marketplace.communities.models import Category, Community
+from marketplace.communities.service import CommunityService
+from marketplace.errors import Conflict, Forbidden, InvalidInput
+from marketplace.listings import status as life_cycle
+from marketplace.listings.attributes import CATALOGUE, CONDITIONS, LISTING_ATTRIBUTE_KEYS
+from marketplace.listings.dependencies import LISTING_DEPENDENCIES
+from marketplace.listings.models import Listing, ListingKind, ListingStatus
+from marketplace.listings.service import ListingFields, ListingService
+from marketplace.listings.status import Actor
+from marketplace.web.forms import FormData, see_other, text
+from marketplace.web.i18n import current_language
+from marketplace.web.i18n import gettext as _
+from marketplace.web.pagination import Page, clamp
+from marketplace.web.templating import is_htmx, render
+
+CARDS_PER_PAGE = 24
+MY_LISTINGS_LIMIT = 500
+
+KIND_LABELS = {
+    ListingKind.GIVE: "Don",
+    ListingKind.SWAP: "Échange",
+    ListingKind.SELL: "Vente",
+    ListingKind.WANTED: "Recherche",
+}
+# "My listings": drafts first, then what is live, then what is over.
+MY_STATUS_ORDER = (
+    ListingStatus.DRAFT,
+    ListingStatus.AVAILABLE,
+    ListingStatus.RESERVED,
+    ListingStatus.EXPIRED,
+    ListingStatus.WITHDRAWN,
+    ListingStatus.DONE,
+    ListingStatus.REMOVED,
+)
+# The author's buttons on the detail page, by target status (publishing a draft has its own).
+ACTION_LABELS = {
+    ListingStatus.AVAILABLE: "Remettre en ligne",
+    ListingStatus.RESERVED: "Marquer comme réservée",
+    ListingStatus.DONE: "Marquer comme terminée (donnée, vendue, échangée)",
+    ListingStatus.WITHDRAWN: "Retirer l'annonce",
+}
+DONE_MESSAGES = {
+    ListingStatus.AVAILABLE: "Votre annonce est en ligne.",
+    ListingStatus.RESERVED: "Annonce marquée comme réservée.",
+    ListingStatus.DONE: "Annonce terminée : merci d'avoir fait circuler cet objet !",
+    ListingStatus.WITHDRAWN: "Annonce retirée. Vous pourrez la remettre en ligne.",
+    ListingStatus.REMOVED: "Annonce supprimée ; son auteur verra la raison.",
+}
+
+
+def action_label(origin: ListingStatus, target: ListingStatus) -> str:
+    if origin == ListingStatus.RESERVED and target == ListingStatus.AVAILABLE:
+        return _("Annuler la réservation")
+    return _(ACTION_LABELS[target])
+
+
+def ago(moment: datetime.datetime | None) -> str:
+    """ "il y a 3 jours": how a card dates a listing."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    delta = moment - datetime.datetime.now(datetime.UTC)
+    if abs(delta) < datetime.timedelta(minutes=1):
+        return _("à l'instant")
+    return format_timedelta(delta, add_direction=True, locale=current_language.get())
+
+
+def price_text(listing: Listing) -> str:
+    """Beside the kind's badge: the price of a sale ("12,50 €", "Gratuit" for 0), "Gratuit" for a
+    gift, what a swap asks in exchange; nothing for a wanted listing."""
+    from marketplace.web.templating import money
+
+    if listing.kind == ListingKind.SELL:
+        return money(listing.price_cents)
+    if listing.kind == ListingKind.GIVE:
+        return _("Gratuit")
+    if listing.kind == ListingKind.SWAP and listing.wanted_in_exchange:
+        wanted = listing.wanted_in_exchange
+        if len(wanted) > 1 and wanted[0].isupper() and wanted[1].islower():
+            wanted = wanted[0].lower() + wanted[1:]  # "contre un vélo", not "contre Un vélo"
+        return _("contre %(wanted)s", wanted=wanted if len(wanted) <= 60 else wanted[:59] + "…")
+    return ""
+
+
+def kind_label(kind: ListingKind | str) -> str:
+    return _(KIND_LABELS[ListingKind(kind)])
+
+
+def status_label(status: ListingStatus | str) -> str:
+    return _(life_cycle.STATUS_LABELS[ListingStatus(status)])
+
+
+def attribute_facts(listing: Listing) -> list[tuple[str, str]]:
+    facts = []
+    for key in LISTING_ATTRIBUTE_KEYS:
+        value = (listing.attributes or {}).get(key)
+        if value:
+            facts.append((_(CATALOGUE[key].label), CATALOGUE[key].label_of(str(value))))
+    return facts
+
+
+def card_sizes(listing: Listing) -> str:
+    """The size and pointure a card shows ("6 ans · pointure 24"): what parents look for first."""
+    attributes = listing.attributes or {}
+    parts = []
+    if attributes.get("size"):
+        parts.append(str(attributes["size"]))
+    if attributes.get("shoe_size"):
+        parts.append(_("pointure %(size)s", size=attributes["shoe_size"]))
+    return " · ".join(parts)
+
+
+# Every listing page gets these helpers (the card partial uses them).
+HELPERS: dict[str, Any] = {
+    "ago": ago,
+    "price_text": price_text,
+    "card_sizes": card_sizes,
+    "kind_label": kind_label,
+    "status_label": status_label,
+    "condition_label": lambda slug: _(CONDITIONS.get(slug or "", "")) if slug else "",
+}
+
+
+def page_of(template: str, *, status_code: int = 200, **context: Any) -> Template:
+    return render(template, status_code=status_code, **HELPERS, **context)
+
+
+def parse_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_kind(value: str | None) -> ListingKind | None:
+    try:
+        return ListingKind(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class AttributeField:
+    """An attribute input of the form, with the categories that use it (the no-JS hint)."""
+
+    key: str
+    label: str
+    kind: str
+    choices: tuple[str, ...]
+    hint: str
+
+    @property
+    def name(self) -> str:
+        return f"attributes.{self.key}"
+
+
+def attribute_fields(categories: list[Category]) -> list[AttributeField]:
+    """The attribute inputs any category of the community uses, each saying for which ones."""
+    fields = []
+    for key in LISTING_ATTRIBUTE_KEYS:
+        users = [category.name for category in categories if key in (category.attributes or [])]
+        if not users:
+            continue
+        spec = CATALOGUE[key]
+        hint = _("Pour : %(categories)s.", categories=", ".join(users))
+        fields.append(AttributeField(key, _(spec.label), spec.kind, spec.choices, hint))
+    return fields
+
+
+def condition_hint(categories: list[Category]) -> str:
+    users = [category.name for category in categories if "condition" in (category.attributes or [])]
+    return _("Pour : %(categories)s.", categories=", ".join(users)) if users else ""
+
+
+def fields_from_form(form: dict[str, Any]) -> ListingFields:
+    """What the posting and editing forms send, as the service reads it."""
+    return ListingFields(
+        kind=text(form, "kind"),
+        title=text(form, "title"),
+        category_id=parse_uuid(text(form, "category_id")),
+        description=text(form, "description"),
+        condition=text(form, "condition") or None,
+        attributes={key: text(form, f"attributes.{key}") for key in LISTING_ATTRIBUTE_KEYS},
+        pickup_area=text(form, "pickup_area"),
+        price=text(form, "price") or None,
+        wanted_in_exchange=text(form, "wanted_in_exchange"),
+    )
+
+
+def form_of(listing: Listing) -> dict[str, Any]:
+    """The editing form filled with the listing as stored."""
+    form: dict[str, Any] = {
+        "kind": str(listing.kind),
+        "title": listing.title,
+        "category_id": str(listing.category_id),
+        "description": listing.description,
+        "condition": listing.condition or "",
+        "pickup_area": listing.pickup_area,
+        "price": "" if listing.price_cents is None else _price_input(listing.price_cents),
+        "wanted_in_exchange": listing.wanted_in_exchange,
+        "version": str(listing.version),
+    }
+    for key, value in (listing.attributes or {}).items():
+        form[f"attributes.{key}"] = value
+    return form
+
+
+def _price_input(cents: int) -> str:
+    euros, rest = divmod(cents, 100)
+    return f"{euros}" if rest == 0 else f"{euros},{rest:02d}"
+
+
+def _flat(form: dict[str, Any]) -> dict[str, Any]:
+    return {key: text(form, key) for key in form if key != "_csrf_token"}
+
+
+class ListingPages(Controller):
+    include_in_schema = False
+    dependencies = LISTING_DEPENDENCIES
+
+    # --- browse --------------------------------------------------------------------------------
+
+    @get("/communities/{slug:str}", name="community-listings")
+    async def browse(
+        self,
+        slug: str,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        communities: CommunityService,
+        categories: CategoryService,
+        listings: ListingService,
+        category: str | None = None,
+        kind: str | None = None,
+        page: int = 1,
+    ) -> Template | Redirect:
+        community = await communities.by_slug(slug)
+        access = await access_to(listings.session, viewer, community)
+        if not access.can_read:
+            return Redirect(f"/communities/{community.slug}/about")
+        category_id, chosen_kind = parse_uuid(category), parse_kind(kind)
+        page, per_page = clamp(page, CARDS_PER_PAGE)
+        items, total = await listings.browse(
+            viewer, community, category_id=category_id, kind=chosen_kind, page=page, per_page=per_page
+        )
+        filters = {
+            key: value
+            for key, value in (("category", category_id), ("kind", chosen_kind))
+            if value is not None
+        }
+        context: dict[str, Any] = {
+            "community": community,
+            "access": access,
+            "listings": items,
+            "paging": Page(items=[], total=total, page=page, per_page=per_page),
+            "base_url": f"/communities/{community.slug}?" + (urlencode(filters) + "&" if filters else ""),
+            "categories": await categories.tree(community.id),
+            "category_id": str(category_id or ""),
+            "kind": str(chosen_kind or ""),
+            "kinds": [(kind.value, kind_label(kind)) for kind in ListingKind],
+        }
+        if is_htmx(request) and request.headers.get("hx-target") == "results":
+            return page_of("listings/_results.html", **context)
+        return page_of("listings/browse.html", **context)
+
+    # --- posting -------------------------------------------------------------------------------
+
+    async def _form_context(
+        self, community: Community, categories: CategoryService, **context: Any
+    ) -> dict[str, Any]:
+        tree = await categories.tree(community.id)
+        return {
+            "community": community,
+            "categories": tree,
+            "attribute_fields": attribute_fields(tree),
+            "condition_hint": condition_hint(tree),
+            "conditions": [(slug, _(label)) for slug, label in CONDITIONS.items()],
+            "kinds": [(kind.value, kind_label(kind)) for kind in ListingKind],
+            **context,
+        }
+
+    @get("/listings/new", name="listing-new")
+    async def new(
+        self,
+        user: User,
+        communities: CommunityService,
+        categories: CategoryService,
+        community: str | None = None,
+    ) -> Template:
+        mine = await communities.communities_of(user)
+        chosen = next((item for item in mine if item.slug == community), None)
+        if chosen is None and len(mine) == 1:
+            chosen = mine[0]
+        if chosen is None:
+            return page_of("listings/choose_community.html", communities=mine)
+        context = await self._form_context(chosen, categories, form={"kind": "give"}, errors={})
+        return page_of("listings/new.html", **context)
+
+    @get("/listings/fields", name="listing-fields")
+    async def attribute_inputs(
+        self,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        communities: CommunityService,
+        categories: CategoryService,
+        listings: ListingService,
+        community: str,
+        category_id: str | None = None,
+    ) -> Template:
+        """The condition and attribute inputs of one category (htmx swaps them in the form)."""
+        chosen_community = await communities.by_slug(community)
+        (await access_to(listings.session, viewer, chosen_community)).require_read()
+        tree = await categories.tree(chosen_community.id)
+        scope = [category for category in tree if str(category.id) == category_id] or tree
+        form = {
+            key: value
+            for key, value in request.query_params.items()
+            if key == "condition" or key.startswith("attributes.")
+        }
+        return page_of(
+            "listings/_attribute_fields.html",
+            form=form,
+            errors={},
+            attribute_fields=attribute_fields(scope),
+            condition_hint=condition_hint(scope),
+            conditions=[(slug, _(label)) for slug, label in CONDITIONS.items()],
+        )
+
+    @post("/listings/new")
+    async def create(
+        self,
+        data: FormData,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        communities: CommunityService,
+        categories: CategoryService,
+        listings: ListingService,
+    ) -> Template | Redirect:
+        community = await communities.by_slug(text(data, "community"))
+        access = await access_to(listings.session, viewer, community)
+        access.require_read()
+        await communities.require_member(community, user)
+        draft = text(data, "action") == "draft"
+        try:
+            listing = await listings.create_listing(
+                community=community, author=user, data=fields_from_form(data), draft=draft
+            )
+        except InvalidInput as error:
+            context = await self._form_context(
+                community, categories, form=_flat(data), errors=error.field_errors
+            )
+            return page_of("listings/new.html", status_code=400, **context)
+        if draft:
+            flash(request, _("Brouillon enregistré : publiez-le quand il est prêt."), category="success")
+        else:
+            flash(request, _("Votre annonce est publiée."), category="success")
+        return see_other(f"/listings/{listing.id}")
+
+    # --- one listing ---------------------------------------------------------------------------
+
+    @get("/listings/{listing_id:uuid}", name="listing")
+    async def detail(self, listing_id: uuid.UUID, viewer: Viewer, listings: ListingService) -> Template:
+        listing = await listings.visible(viewer, listing_id)
+        actors = await listings.actors(viewer, listing)
+        moves = life_cycle.next_statuses(listing.status, actors)
+        return page_of(
+            "listings/detail.html",
+            listing=listing,
+            is_author=Actor.AUTHOR in actors,
+            is_moderator=Actor.MODERATOR in actors,
+            can_edit=Actor.AUTHOR in actors and listing.status in life_cycle.EDITABLE,
+            actions=[
+                (target.value, action_label(listing.status, target))
+                for target in moves
+                if target in ACTION_LABELS and listing.status != ListingStatus.DRAFT
+            ],
+            can_publish=ListingStatus.AVAILABLE in moves and listing.status == ListingStatus.DRAFT,
+            can_remove=ListingStatus.REMOVED in moves,
+            facts=attribute_facts(listing),
+        )
+
+    @post("/listings/{listing_id:uuid}/status")
+    async def change_status(
+        self,
+        listing_id: uuid.UUID,
+        data: FormData,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+    ) -> Redirect:
+        listing = await listings.visible(viewer, listing_id)
+        version = text(data, "version")
+        try:
+            await listings.change_status(
+                listing,
+                viewer,
+                text(data, "status"),
+                reason=text(data, "reason"),
+                version=int(version) if version.isdigit() else None,
+            )
+        except (Conflict, Forbidden, InvalidInput) as error:
+            flash(request, str(error.detail), category="error")
+            return see_other(f"/listings/{listing_id}")
+        flash(request, _(DONE_MESSAGES[listing.status]), category="success")
+        return see_other(f"/listings/{listing_id}")
+
+    # --- editing -------------------------------------------------------------------------------
+
+    async def _editable(self, listing_id: uuid.UUID, viewer: Viewer, listings: ListingService) -> Listing:
+        listing = await listings.visible(viewer, listing_id)
+        if listing.author_id != viewer.user_id:
+            raise Forbidden(_("Seul l'auteur de l'annonce peut la modifier."))
+        return listing
+
+    @get("/listings/{listing_id:uuid}/edit", name="listing-edit")
+    async def edit_form(
+        self,
+        listing_id: uuid.UUID,
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        categories: CategoryService,
+    ) -> Template:
+        listing = await self._editable(listing_id, viewer, listings)
+        context = await self._form_context(
+            listing.community, categories, form=form_of(listing), errors={}, listing=listing, stale=None
+        )
+        return page_of("listings/edit.html", **context)
+
+    @post("/listings/{listing_id:uuid}/edit")
+    async def edit(
+        self,
+        listing_id: uuid.UUID,
+        data: FormData,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        categories: CategoryService,
+    ) -> Template | Redirect:
+        listing = await self._editable(listing_id, viewer, listings)
+        submitted = fields_from_form(data)
+        version = text(data, "version")
+        changes = {name: getattr(submitted, name) for name in ListingFields.__dataclass_fields__}
+        try:
+            await listings.edit(
+                listing, viewer, version=int(version) if version.isdigit() else None, changes=changes
+            )
+        except (InvalidInput, Conflict) as error:
+            stale = isinstance(error, Conflict) and listing.status in life_cycle.EDITABLE
+            form = _flat(data)
+            if stale:
+                # Keep what was typed; the next save applies it over the version now stored.
+                form["version"] = str(listing.version)
+            errors = error.field_errors if isinstance(error, InvalidInput) else {}
+            context = await self._form_context(
+                listing.community,
+                categories,
+                form=form,
+                errors=errors,
+                listing=listing,
+                stale=listing if stale else None,
+                problem=None if isinstance(error, InvalidInput) or stale else str(error.detail),
+            )
+            return page_of("listings/edit.html", status_code=error.status_code, **context)
+        flash(request, _("Annonce modifiée."), category="success")
+        return see_other(f"/listings/{listing_id}")
+
+    # --- my listings ---------------------------------------------------------------------------
+
+    @get("/my/listings", name="my-listings")
+    async def mine(self, user: User, viewer: Viewer, listings: ListingService) -> Template:
+        items, _total = await listings.of_author(viewer, page=1, per_page=MY_LISTINGS_LIMIT)
+        groups = [(status, [item for item in items if item.status == status]) for status in MY_STATUS_ORDER]
+        return page_of("listings/mine.html", groups=[(s, rows) for s, rows in groups if rows])

@@ -1,0 +1,136 @@
+"""API shapes of listings (msgspec Structs, never the ORM model).
+
+Prices travel in euros (a number, or null); the database keeps cents.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from marketplace.listings.models import Listing
+from marketplace.listings.service import ListingFields, cents_to_euros
+
+
+class ListingInput(msgspec.Struct):
+    kind: str
+    title: str
+    category_id: uuid.UUID
+    description: str = ""
+    condition: str | None = None
+    attributes: dict[str, Any] = msgspec.field(default_factory=dict)
+    pickup_area: str = ""
+    price: float | None = None
+    wanted_in_exchange: str = ""
+    draft: bool = False
+
+    def fields(self) -> ListingFields:
+        return ListingFields(
+            kind=self.kind,
+            title=self.title,
+            category_id=self.category_id,
+            description=self.description,
+            condition=self.condition,
+            attributes=self.attributes,
+            pickup_area=self.pickup_area,
+            price=_exact(self.price),
+            wanted_in_exchange=self.wanted_in_exchange,
+        )
+
+
+class ListingPatch(msgspec.Struct):
+    """An edit: the ``version`` the author read, and only the fields to change."""
+
+    version: int | None = None
+    kind: str | UnsetType = UNSET
+    title: str | UnsetType = UNSET
+    category_id: uuid.UUID | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    condition: str | UnsetType | None = UNSET
+    attributes: dict[str, Any] | UnsetType = UNSET
+    pickup_area: str | UnsetType = UNSET
+    price: float | UnsetType | None = UNSET
+    wanted_in_exchange: str | UnsetType = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        changes = {
+            name: getattr(self, name)
+            for name in self.__struct_fields__
+            if name != "version" and getattr(self, name) is not UNSET
+        }
+        if "price" in changes:
+            changes["price"] = _exact(changes["price"])
+        return changes
+
+
+def _exact(price: float | None) -> str | None:
+    # The shortest text of the float ("12.5"), so that the service counts its decimals exactly.
+    return None if price is None else repr(price)
+
+
+class StatusInput(msgspec.Struct):
+    status: str
+    reason: str = ""
+    version: int | None = None
+
+
+class AuthorOut(msgspec.Struct):
+    id: uuid.UUID
+    display_name: str
+
+
+class ListingOut(msgspec.Struct):
+    id: uuid.UUID
+    ref: str | None
+    community: str
+    category_id: uuid.UUID
+    category: str
+    author: AuthorOut
+    kind: str
+    title: str
+    description: str
+    price: float | None
+    wanted_in_exchange: str
+    condition: str | None
+    attributes: dict[str, Any]
+    pickup_area: str
+    status: str
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    published_at: datetime.datetime | None
+    expires_at: datetime.datetime | None
+    status_changed_at: datetime.datetime | None
+    # Only for the author and the community's moderators (omitted for everybody else).
+    removal_reason: str | UnsetType = UNSET
+
+    @classmethod
+    def of(cls, listing: Listing, *, show_removal: bool = False) -> ListingOut:
+        return cls(
+            id=listing.id,
+            ref=listing.ref,
+            community=listing.community.slug,
+            category_id=listing.category_id,
+            category=listing.category.name,
+            author=AuthorOut(id=listing.author_id, display_name=listing.author.display_name),
+            kind=str(listing.kind),
+            title=listing.title,
+            description=listing.description,
+            price=cents_to_euros(listing.price_cents),
+            wanted_in_exchange=listing.wanted_in_exchange,
+            condition=listing.condition,
+            attributes=dict(listing.attributes or {}),
+            pickup_area=listing.pickup_area,
+            status=str(listing.status),
+            version=listing.version,
+            created_at=listing.created_at,
+            updated_at=listing.updated_at,
+            published_at=listing.published_at,
+            expires_at=listing.expires_at,
+            status_changed_at=listing.status_changed_at,
+            removal_reason=listing.removal_reason if show_removal else UNSET,
+        )
