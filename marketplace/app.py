@@ -5,7 +5,6 @@ from __future__ import annotations
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 from litestar import Litestar
-from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -23,6 +22,7 @@ from marketplace.routes import ROUTES
 from marketplace.settings import Settings, get_settings
 from marketplace.web.errors import EXCEPTION_HANDLERS
 from marketplace.web.middleware import (
+    AllowedHostsMiddleware,
     BearerAwareCSRFMiddleware,
     LanguageMiddleware,
     SecurityHeadersMiddleware,
@@ -43,7 +43,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"viewer": Provide(provide_viewer), "user": Provide(provide_user)},
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=templates,
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.security.allowed_hosts),
         openapi_config=OpenAPIConfig(title="Marketplace du 20e", version="1", path="/api/docs"),
         state=State({"settings": settings}),
         lifespan=[embedded_worker] if settings.run_worker_in_app else [],
@@ -85,6 +84,7 @@ def _middleware(settings: Settings, database: SQLAlchemyAsyncConfig) -> list[Def
         exclude=["^/api/v1/auth/register$", "^/api/v1/auth/tokens$"],
     )
     return [
+        DefineMiddleware(AllowedHostsMiddleware, allowed_hosts=security.allowed_hosts),
         DefineMiddleware(SecurityHeadersMiddleware),
         DefineMiddleware(LanguageMiddleware),
         sessions.middleware,

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("MARKETPLACE_DATA_DIR", tempfile.mkdtemp(prefix="marketplace-test-"))
+os.environ["MARKETPLACE_PASSWORD_HASHING"] = "fast"  # argon2id with tiny costs: see accounts/passwords.py
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -39,6 +40,11 @@ def unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (required in CI)")
     pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser journeys last: they are the slowest, and the quick feedback comes first."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.path).replace("\\", "/"))
 
 
 @pytest.fixture(scope="session")

@@ -72,15 +72,63 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class BearerAwareCSRFMiddleware(CSRFMiddleware):
-    """Litestar's CSRF check, skipped for requests authenticated by a bearer token only.
+def _has_session_cookie(scope: Scope) -> bool:
+    cookies = SimpleCookie(_header(scope, b"cookie") or "")
+    return "session" in cookies and cookies["session"].value not in ("", "null")
 
-    Such requests are authenticated by the token alone (cookies are then ignored, see
-    ``accounts.auth``), so a forged cross-site request cannot ride on a session.
+
+class BearerAwareCSRFMiddleware(CSRFMiddleware):
+    """Litestar's CSRF check, where a forged cross-site request could ride on a session.
+
+    Skipped for requests authenticated by a bearer token (the token alone authenticates them,
+    cookies are then ignored, see ``accounts.auth``), and for API calls that carry no session
+    cookie: they are anonymous, so they answer 401 where a login is needed, as API clients
+    expect. API login stays checked, since it is what sets the session cookie.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and has_bearer_token(scope):
+        if scope["type"] == "http" and (has_bearer_token(scope) or self._anonymous_api_call(scope)):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    @staticmethod
+    def _anonymous_api_call(scope: Scope) -> bool:
+        path = scope.get("path", "")
+        return path.startswith("/api/") and path != "/api/v1/auth/login" and not _has_session_cookie(scope)
+
+
+class AllowedHostsMiddleware:
+    """Answers 400 to a Host header the site does not serve.
+
+    Like Django's ALLOWED_HOSTS, the port is ignored (Litestar's own check compares it too, so
+    ``127.0.0.1`` would refuse ``127.0.0.1:8000``). ``*.example.org`` allows subdomains; ``*`` all.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.allow_all = "*" in allowed_hosts
+        self.exact = {host.lower() for host in allowed_hosts if not host.startswith("*.")}
+        self.suffixes = tuple(host[1:].lower() for host in allowed_hosts if host.startswith("*."))
+
+    def allows(self, host_header: str | None) -> bool:
+        if self.allow_all:
+            return True
+        host = (host_header or "").lower()
+        host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        host = host.strip("[]")
+        return host in self.exact or (bool(self.suffixes) and host.endswith(self.suffixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not self.allows(_header(scope, b"host")):
+            body = b'{"status_code":400,"detail":"Invalid host header"}'
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)

@@ -98,8 +98,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    # Module scope: Playwright's sync API keeps an event loop running while it is open, which
+    # must not outlive the browser tests (they run last, see tests/conftest.py).
     executable = shutil.which("chromium")
     if executable is None:
         unavailable("Debian's chromium is not installed (apt-get install chromium)")

@@ -64,6 +64,7 @@ def test_members_only_group_journey(live_server: LiveServer, group: str, new_pag
 
     nadia.goto(f"{server.url}/listings/new?community={SLUG}")
     nadia.select_option("#kind", "give")
+    nadia.select_option("#category_id", label="Vêtements bébé")
     nadia.fill("#title", "Gigoteuse Petit Bateau 6-18 mois")
     nadia.fill("#description", "Gigoteuse d'hiver, très douce, lavée et prête.")
     nadia.get_by_role("button", name="Publier").click()
