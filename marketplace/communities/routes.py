@@ -4,4 +4,13 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from marketplace.communities.api import CategoriesApi, CommunitiesApi
+from marketplace.communities.pages import CategoryPages, CommunityPages, MemberPages
+
+ROUTES: list[ControllerRouterHandler] = [
+    CommunitiesApi,
+    CategoriesApi,
+    CommunityPages,
+    MemberPages,
+    CategoryPages,
+]

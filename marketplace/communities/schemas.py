@@ -1,0 +1,182 @@
+"""API shapes of communities, memberships and categories (msgspec Structs, never the ORM models)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from marketplace.communities.models import Category, Community, Membership
+
+
+def _set_fields(struct: msgspec.Struct) -> dict[str, Any]:
+    """The fields a PATCH body carries (absent ones are UNSET)."""
+    return {
+        name: getattr(struct, name) for name in struct.__struct_fields__ if getattr(struct, name) is not UNSET
+    }
+
+
+# --- communities -------------------------------------------------------------------------------
+
+
+class CommunityInput(msgspec.Struct):
+    slug: str
+    name: str
+    description: str = ""
+    rules: str = ""
+    visibility: str = "public"
+    join_policy: str = "open"
+    join_question: str = ""
+    pickup_areas: list[str] = msgspec.field(default_factory=list)
+    template: str = "none"
+    listing_lifetime_days: int = 30
+
+
+class CommunityPatch(msgspec.Struct):
+    name: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    rules: str | UnsetType = UNSET
+    visibility: str | UnsetType = UNSET
+    join_policy: str | UnsetType = UNSET
+    join_question: str | UnsetType = UNSET
+    pickup_areas: list[str] | UnsetType = UNSET
+    listing_lifetime_days: int | UnsetType = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        return _set_fields(self)
+
+
+class MembershipOut(msgspec.Struct):
+    id: uuid.UUID
+    community_id: uuid.UUID
+    user_id: uuid.UUID
+    display_name: str
+    role: str
+    status: str
+    answer: str
+    created_at: datetime.datetime
+    decided_at: datetime.datetime | None
+    decision_message: str
+
+    @classmethod
+    def of(cls, membership: Membership) -> MembershipOut:
+        return cls(
+            id=membership.id,
+            community_id=membership.community_id,
+            user_id=membership.user_id,
+            display_name=membership.user.display_name,
+            role=str(membership.role),
+            status=str(membership.status),
+            answer=membership.answer,
+            created_at=membership.created_at,
+            decided_at=membership.decided_at,
+            decision_message=membership.decision_message,
+        )
+
+
+class CommunityOut(msgspec.Struct):
+    id: uuid.UUID
+    slug: str
+    name: str
+    description: str
+    rules: str
+    visibility: str
+    join_policy: str
+    join_question: str
+    pickup_areas: list[str]
+    listing_lifetime_days: int
+    created_at: datetime.datetime
+    # The reader's own membership (any status, so that an applicant sees a rejection message).
+    my_membership: MembershipOut | None
+
+    @classmethod
+    def of(cls, community: Community, membership: Membership | None) -> CommunityOut:
+        return cls(
+            id=community.id,
+            slug=community.slug,
+            name=community.name,
+            description=community.description,
+            rules=community.rules,
+            visibility=str(community.visibility),
+            join_policy=str(community.join_policy),
+            join_question=community.join_question,
+            pickup_areas=list(community.pickup_areas or []),
+            listing_lifetime_days=community.listing_lifetime_days,
+            created_at=community.created_at,
+            my_membership=MembershipOut.of(membership) if membership is not None else None,
+        )
+
+
+class JoinInput(msgspec.Struct):
+    answer: str = ""
+
+
+class DecisionInput(msgspec.Struct):
+    message: str = ""
+
+
+class RoleInput(msgspec.Struct):
+    role: str
+
+
+# --- categories --------------------------------------------------------------------------------
+
+
+class CategoryInput(msgspec.Struct):
+    name: str
+    parent_id: uuid.UUID | None = None
+    attributes: list[str] = msgspec.field(default_factory=list)
+    position: int | None = None
+
+
+class CategoryPatch(msgspec.Struct):
+    name: str | UnsetType = UNSET
+    parent_id: uuid.UUID | UnsetType | None = UNSET
+    attributes: list[str] | UnsetType = UNSET
+    position: int | UnsetType = UNSET
+    archived: bool | UnsetType = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        return _set_fields(self)
+
+
+class CategoryOrder(msgspec.Struct):
+    ids: list[uuid.UUID]
+
+
+class MergeInput(msgspec.Struct):
+    into: uuid.UUID
+
+
+class CategoryOut(msgspec.Struct):
+    id: uuid.UUID
+    community_id: uuid.UUID
+    name: str
+    position: int
+    parent_id: uuid.UUID | None
+    archived: bool
+    attributes: list[str]
+    listing_count: int
+
+    @classmethod
+    def of(cls, category: Category, listing_count: int = 0) -> CategoryOut:
+        return cls(
+            id=category.id,
+            community_id=category.community_id,
+            name=category.name,
+            position=category.position,
+            parent_id=category.parent_id,
+            archived=category.archived,
+            attributes=list(category.attributes or []),
+            listing_count=listing_count,
+        )
+
+
+class MergeOut(msgspec.Struct):
+    id: uuid.UUID
+    moved: int
+    source: CategoryOut
+    into: CategoryOut
