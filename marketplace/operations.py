@@ -57,10 +57,11 @@ async def import_listings_file(
 ) -> Any:
     from marketplace.listings.importer import import_listings
 
+    lines = file.read_text(encoding="utf-8").splitlines()  # noqa: ASYNC240 (a CLI command, nothing else waits)
     async with transaction(settings) as session:
         return await import_listings(
             session,
-            file.read_text(encoding="utf-8").splitlines(),
+            lines,
             default_author_email=author_email,
             create_communities=create_communities,
             listing_lifetime_days=settings.listing_lifetime_days,

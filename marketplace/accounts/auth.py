@@ -25,6 +25,7 @@ SESSION_USER = "user_id"
 SESSION_AUTH_AT = "auth_at"
 _ROTATE = "marketplace.rotate_session"
 _ROTATED_ID = "marketplace.rotated_session_id"
+_LOADED = "marketplace.session_as_loaded"
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,13 @@ def end_session(request: Request[Any, Any, Any]) -> None:
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
-    """Litestar's server-side sessions, plus a fresh id when ``start_session`` asks for one."""
+    """Litestar's server-side sessions, plus a fresh id when ``start_session`` asks for one,
+    and no database write when a request leaves its session as it found it."""
+
+    async def load_from_connection(self, connection: Any) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope[_LOADED] = self.serialize_data(data, connection.scope) if data else None
+        return data
 
     def get_session_id(self, connection: Any) -> str:
         scope = connection.scope
@@ -122,6 +129,11 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             if not old_id or old_id == "null":
                 return
             scope_session = Empty
+        unchanged = scope_session is not Empty and connection.scope.get(_LOADED) == self.serialize_data(
+            scope_session, connection.scope
+        )
+        if unchanged and not connection.scope.get(_ROTATE):
+            return  # the stored session and the browser's cookie are both still right
         if connection.scope.get(_ROTATE) and old_id:
             await self.delete(old_id, store=self.config.get_store_from_app(connection.scope["app"]))
         await super().store_in_message(scope_session, message, connection)

@@ -18,7 +18,7 @@ from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.web.i18n import gettext as _
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-TOKEN_PREFIX = "mkt_"
+TOKEN_PREFIX = "mkt_"  # noqa: S105 (a label, not a secret)
 
 
 def normalise_email(email: str) -> str:

@@ -20,13 +20,37 @@ QUESTION = "Dans quel quartier du 20e habitez-vous ?"
 @pytest.fixture(scope="module")
 def group(live_server: LiveServer) -> str:
     live_server.cli(
-        "users", "create", "--email", "admin@journey.test", "--name", "Admin", "--password", PASSWORD, "--admin"
+        "users",
+        "create",
+        "--email",
+        "admin@journey.test",
+        "--name",
+        "Admin",
+        "--password",
+        PASSWORD,
+        "--admin",
     )
     live_server.cli(
-        "communities", "create", "--slug", SLUG, "--name", "Vide-dressing du parcours",
-        "--visibility", "members", "--join-policy", "approval", "--join-question", QUESTION,
-        "--pickup-area", "Belleville", "--pickup-area", "Gambetta", "--template", "vide-dressing",
-        "--admin-email", "admin@journey.test",
+        "communities",
+        "create",
+        "--slug",
+        SLUG,
+        "--name",
+        "Vide-dressing du parcours",
+        "--visibility",
+        "members",
+        "--join-policy",
+        "approval",
+        "--join-question",
+        QUESTION,
+        "--pickup-area",
+        "Belleville",
+        "--pickup-area",
+        "Gambetta",
+        "--template",
+        "vide-dressing",
+        "--admin-email",
+        "admin@journey.test",
     )
     return SLUG
 
@@ -40,9 +64,12 @@ def ask_to_join(page: Any, server: LiveServer, answer: str) -> None:
 
 def approve(admin: Any, server: LiveServer, display_name: str) -> None:
     admin.goto(f"{server.url}/communities/{SLUG}/members")
-    applicant = admin.locator("li, tr, article").filter(has_text=display_name).filter(
-        has=admin.get_by_role("button", name="Accepter")
-    ).first
+    applicant = (
+        admin.locator("li, tr, article")
+        .filter(has_text=display_name)
+        .filter(has=admin.get_by_role("button", name="Accepter"))
+        .first
+    )
     applicant.get_by_role("button", name="Accepter").click()
     admin.wait_for_load_state()
 
