@@ -111,6 +111,13 @@ async def _empty_tables(url: str) -> None:
         async with engine.begin() as connection:
             tables = [table.name for table in reversed(metadata.sorted_tables)]
             if url.startswith("postgresql"):
+                # Connections left open by earlier tests' apps must not hold a lock TRUNCATE waits on.
+                await connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
                 await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
             else:
                 for table in tables:
