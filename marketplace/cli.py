@@ -149,6 +149,34 @@ def demo() -> None:
     click.echo(_run(lambda: load_demo(get_settings())))
 
 
+@main.group()
+def media() -> None:
+    """Fichiers des photos."""
+
+
+@media.command("gc")
+@click.option("--apply", is_flag=True, help="Supprime les orphelins (sinon : essai à blanc).")
+@click.option(
+    "--min-age",
+    "min_age_minutes",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Âge minimal, en minutes, d'un fichier à supprimer (un envoi écrit ses fichiers avant sa ligne).",
+)
+def media_gc(apply: bool, min_age_minutes: int) -> None:
+    """Fichiers de photos qu'aucune photo n'utilise (et fichiers temporaires abandonnés)."""
+    import datetime
+
+    from marketplace.photos.gc import collect_for
+
+    _migrate()
+    collection = _run(
+        lambda: collect_for(get_settings(), apply=apply, min_age=datetime.timedelta(minutes=min_age_minutes))
+    )
+    click.echo(collection.summary())
+
+
 def _fail_cleanly(work: Callable[[], Awaitable[T]]) -> T:
     """Turn a refused operation into a one-line message and exit status 1, not a traceback."""
     from litestar.exceptions import HTTPException

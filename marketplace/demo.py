@@ -4,7 +4,9 @@ Loaded once (``marketplace demo``, and ``make run`` on a fresh machine): when th
 exists, nothing is done. Everything goes through the services, as a person using the site would.
 The listings ship with the package (``demo_listings.jsonl``, taken from the evaluation corpus,
 with authors and what the swaps ask in exchange) and go through the importer; their dates are
-moved so that the newest was posted an hour ago, so the board looks alive on any day.
+moved so that the newest was posted an hour ago, so the board looks alive on any day. Their
+photos are drawn on the spot (shapes and the title: nothing is downloaded) and uploaded through
+the photo pipeline.
 
 Credentials (also in the README):
 - site admin: admin@demo.local / demo-admin-2026
@@ -15,7 +17,12 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
+import zlib
 from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.settings import Settings
 
@@ -50,6 +57,35 @@ def recent_lines(lines: list[str], now: datetime.datetime) -> list[str]:
     for row, date in zip(rows, dates, strict=True):
         row["created_at"] = (date + shift).isoformat()
     return [json.dumps(row, ensure_ascii=False) for row in rows]
+
+
+def photos_for(ref: str) -> int:
+    """How many pictures a demo listing gets: one, two or three, fixed by its ref."""
+    return 1 + zlib.crc32(ref.encode()) % 3
+
+
+async def add_demo_photos(settings: Settings, session: AsyncSession, community_ids: list[uuid.UUID]) -> int:
+    """Drawn pictures (shapes and the title) for the demo listings the author may still edit,
+    through the photo pipeline and service like any upload."""
+    from marketplace.accounts.auth import Viewer
+    from marketplace.listings.models import Listing
+    from marketplace.listings.status import EDITABLE
+    from marketplace.photos.demo_pictures import demo_picture
+    from marketplace.photos.dependencies import storage_for
+    from marketplace.photos.service import PhotoService
+
+    photos = PhotoService(session=session, storage=storage_for(settings))
+    listings = await session.scalars(
+        select(Listing).where(Listing.community_id.in_(community_ids)).order_by(Listing.ref)
+    )
+    count = 0
+    for listing in listings.unique():
+        if listing.status not in EDITABLE:
+            continue
+        for variant in range(photos_for(listing.ref or listing.title)):
+            await photos.add(listing, Viewer(listing.author), demo_picture(listing.title, variant))
+            count += 1
+    return count
 
 
 async def load_demo(settings: Settings) -> str:
@@ -125,7 +161,9 @@ async def load_demo(settings: Settings) -> str:
         if report.errors:
             number, message = report.errors[0]
             raise RuntimeError(f"Annonces de démonstration refusées (ligne {number} : {message})")
+        photo_count = await add_demo_photos(settings, session, [grenier.id, dressing.id])
     return (
-        f"Données de démonstration chargées : 2 groupes, 4 comptes, {report.created} annonces. "
+        f"Données de démonstration chargées : 2 groupes, 4 comptes, {report.created} annonces, "
+        f"{photo_count} photos. "
         f"Connexion : {ADMIN_EMAIL} / {ADMIN_PASSWORD}, ou nadia@demo.local / {MEMBER_PASSWORD}."
     )

@@ -8,6 +8,7 @@ from marketplace.accounts.api import AuthApi
 from marketplace.accounts.pages import AccountPages
 from marketplace.communities.routes import ROUTES as COMMUNITY_ROUTES
 from marketplace.listings.routes import ROUTES as LISTING_ROUTES
+from marketplace.photos.routes import ROUTES as PHOTO_ROUTES
 from marketplace.web.pages import Probes, SitePages
 
 ROUTES: list[ControllerRouterHandler] = [
@@ -17,4 +18,5 @@ ROUTES: list[ControllerRouterHandler] = [
     AccountPages,
     *COMMUNITY_ROUTES,
     *LISTING_ROUTES,
+    *PHOTO_ROUTES,
 ]

@@ -18,6 +18,7 @@ from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.schemas import ListingInput, ListingOut, ListingPatch, StatusInput
 from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
+from marketplace.photos.service import PhotoService
 from marketplace.web.i18n import gettext as _
 from marketplace.web.pagination import DEFAULT_PER_PAGE, Page, clamp
 
@@ -50,10 +51,34 @@ def parse_status(status: str | None) -> ListingStatus | None:
         raise InvalidInput("status", _("Statut inconnu.")) from None
 
 
-async def listing_out(listings: ListingService, viewer: Viewer, listing: Listing) -> ListingOut:
+async def listing_out(
+    listings: ListingService, viewer: Viewer, listing: Listing, photos: PhotoService
+) -> ListingOut:
     """The listing as this reader may see it (the removal reason for its author and moderators)."""
     show_removal = bool(await listings.actors(viewer, listing) & {Actor.AUTHOR, Actor.MODERATOR})
-    return ListingOut.of(listing, show_removal=show_removal)
+    return ListingOut.of(listing, show_removal=show_removal, photos=await photos.for_listing(listing.id))
+
+
+async def page_of_listings(
+    items: list[Listing],
+    photos: PhotoService,
+    total: int,
+    page: int,
+    per_page: int,
+    *,
+    show_removal: bool = False,
+) -> Page[ListingOut]:
+    """A page of listings, each with its photos (one query for the whole page)."""
+    by_listing = await photos.for_listings(item.id for item in items)
+    return Page(
+        items=[
+            ListingOut.of(item, show_removal=show_removal, photos=by_listing.get(item.id, ()))
+            for item in items
+        ],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
 
 
 class CommunityListingsApi(Controller):
@@ -86,6 +111,7 @@ class CommunityListingsApi(Controller):
         viewer: Viewer,
         communities: CommunityService,
         listings: ListingService,
+        photos: PhotoService,
         category: uuid.UUID | None = None,
         kind: str | None = None,
         page: int = 1,
@@ -97,7 +123,7 @@ class CommunityListingsApi(Controller):
         items, total = await listings.browse(
             viewer, community, category_id=category, kind=parse_kind(kind), page=page, per_page=per_page
         )
-        return Page(items=[ListingOut.of(item) for item in items], total=total, page=page, per_page=per_page)
+        return await page_of_listings(items, photos, total, page, per_page)
 
 
 class ListingApi(Controller):
@@ -106,30 +132,44 @@ class ListingApi(Controller):
     dependencies = LISTING_DEPENDENCIES
 
     @get("/{listing_id:uuid}", operation_id="getListing")
-    async def read(self, listing_id: uuid.UUID, viewer: Viewer, listings: ListingService) -> ListingOut:
+    async def read(
+        self, listing_id: uuid.UUID, viewer: Viewer, listings: ListingService, photos: PhotoService
+    ) -> ListingOut:
         """A listing the reader may see (404 for one they may not, as for one that does not exist)."""
         listing = await listings.visible(viewer, listing_id)
-        return await listing_out(listings, viewer, listing)
+        return await listing_out(listings, viewer, listing, photos)
 
     @patch("/{listing_id:uuid}", operation_id="editListing")
     async def edit(
-        self, listing_id: uuid.UUID, data: ListingPatch, user: User, viewer: Viewer, listings: ListingService
+        self,
+        listing_id: uuid.UUID,
+        data: ListingPatch,
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        photos: PhotoService,
     ) -> ListingOut:
         """Edit as the author, with the ``version`` read: a stale version answers 409."""
         listing = await listings.visible(viewer, listing_id)
         listing = await listings.edit(listing, viewer, version=data.version, changes=data.changes())
-        return ListingOut.of(listing, show_removal=True)
+        return ListingOut.of(listing, show_removal=True, photos=await photos.for_listing(listing.id))
 
     @post("/{listing_id:uuid}/status", operation_id="changeListingStatus", status_code=HTTP_200_OK)
     async def change_status(
-        self, listing_id: uuid.UUID, data: StatusInput, user: User, viewer: Viewer, listings: ListingService
+        self,
+        listing_id: uuid.UUID,
+        data: StatusInput,
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        photos: PhotoService,
     ) -> ListingOut:
         """Move the listing along its life cycle (a removal by a moderator needs a ``reason``)."""
         listing = await listings.visible(viewer, listing_id)
         listing = await listings.change_status(
             listing, viewer, data.status, reason=data.reason, version=data.version
         )
-        return await listing_out(listings, viewer, listing)
+        return await listing_out(listings, viewer, listing, photos)
 
 
 class MyListingsApi(Controller):
@@ -143,6 +183,7 @@ class MyListingsApi(Controller):
         user: User,
         viewer: Viewer,
         listings: ListingService,
+        photos: PhotoService,
         status: str | None = None,
         page: int = 1,
         per_page: int = DEFAULT_PER_PAGE,
@@ -152,9 +193,4 @@ class MyListingsApi(Controller):
         items, total = await listings.of_author(
             viewer, status=parse_status(status), page=page, per_page=per_page
         )
-        return Page(
-            items=[ListingOut.of(item, show_removal=True) for item in items],
-            total=total,
-            page=page,
-            per_page=per_page,
-        )
+        return await page_of_listings(items, photos, total, page, per_page, show_removal=True)

@@ -1,4 +1,4 @@
-"""What listings' handlers are given: their services."""
+"""What listings' handlers are given: their services (photos too: cards, gallery, posting form)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.communities.category_service import CategoryService
 from marketplace.communities.service import CommunityService
 from marketplace.listings.service import ListingService
+from marketplace.photos.dependencies import provide_photos, provide_storage
 
 
 async def provide_listings(db_session: AsyncSession) -> ListingService:
@@ -26,4 +27,6 @@ LISTING_DEPENDENCIES = {
     "listings": Provide(provide_listings),
     "communities": Provide(provide_communities),
     "categories": Provide(provide_categories),
+    "storage": Provide(provide_storage),
+    "photos": Provide(provide_photos),
 }

@@ -77,7 +77,7 @@ class Listing(Base):
     category: Mapped[Category] = relationship(lazy="joined")
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}
 
 
 class OutboxOperation(enum.StrEnum):

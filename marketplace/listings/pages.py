@@ -31,6 +31,9 @@ from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.service import ListingFields, ListingService
 from marketplace.listings.status import Actor
+from marketplace.photos.display import cover_views, gallery_context
+from marketplace.photos.pages import FORM_BODY_LIMIT, close_all, flash_upload_report, uploaded_files
+from marketplace.photos.service import MAX_PHOTOS_PER_LISTING, PhotoService
 from marketplace.web.forms import FormData, see_other, text
 from marketplace.web.i18n import current_language
 from marketplace.web.i18n import gettext as _
@@ -236,7 +239,7 @@ def _price_input(cents: int) -> str:
 
 
 def _flat(form: dict[str, Any]) -> dict[str, Any]:
-    return {key: text(form, key) for key in form if key != "_csrf_token"}
+    return {key: text(form, key) for key in form if key not in ("_csrf_token", "photos")}
 
 
 class ListingPages(Controller):
@@ -254,6 +257,7 @@ class ListingPages(Controller):
         communities: CommunityService,
         categories: CategoryService,
         listings: ListingService,
+        photos: PhotoService,
         category: str | None = None,
         kind: str | None = None,
         page: int = 1,
@@ -267,6 +271,7 @@ class ListingPages(Controller):
         items, total = await listings.browse(
             viewer, community, category_id=category_id, kind=chosen_kind, page=page, per_page=per_page
         )
+        covers = await cover_views(photos, items)
         filters = {
             key: value
             for key, value in (("category", category_id), ("kind", chosen_kind))
@@ -276,6 +281,7 @@ class ListingPages(Controller):
             "community": community,
             "access": access,
             "listings": items,
+            "covers": covers,
             "paging": Page(items=[], total=total, page=page, per_page=per_page),
             "base_url": f"/communities/{community.slug}?" + (urlencode(filters) + "&" if filters else ""),
             "categories": await categories.tree(community.id),
@@ -300,6 +306,7 @@ class ListingPages(Controller):
             "condition_hint": condition_hint(tree),
             "conditions": [(slug, _(label)) for slug, label in CONDITIONS.items()],
             "kinds": [(kind.value, kind_label(kind)) for kind in ListingKind],
+            "room": MAX_PHOTOS_PER_LISTING,
             **context,
         }
 
@@ -351,44 +358,60 @@ class ListingPages(Controller):
             conditions=[(slug, _(label)) for slug, label in CONDITIONS.items()],
         )
 
-    @post("/listings/new")
+    # Multipart (the photos ride along): read with request.form(), which also takes a plain form.
+    @post("/listings/new", request_max_body_size=FORM_BODY_LIMIT)
     async def create(
         self,
-        data: FormData,
         request: Request[Any, Any, Any],
         user: User,
         viewer: Viewer,
         communities: CommunityService,
         categories: CategoryService,
         listings: ListingService,
+        photos: PhotoService,
     ) -> Template | Redirect:
-        community = await communities.by_slug(text(data, "community"))
-        access = await access_to(listings.session, viewer, community)
-        access.require_read()
-        await communities.require_member(community, user)
-        draft = text(data, "action") == "draft"
+        form = await request.form()
+        files = uploaded_files(form)
+        data = form.dict()  # name -> values; ``text`` takes the first
         try:
-            listing = await listings.create_listing(
-                community=community, author=user, data=fields_from_form(data), draft=draft
-            )
-        except InvalidInput as error:
-            context = await self._form_context(
-                community, categories, form=_flat(data), errors=error.field_errors
-            )
-            return page_of("listings/new.html", status_code=400, **context)
+            community = await communities.by_slug(text(data, "community"))
+            access = await access_to(listings.session, viewer, community)
+            access.require_read()
+            await communities.require_member(community, user)
+            draft = text(data, "action") == "draft"
+            try:
+                listing = await listings.create_listing(
+                    community=community, author=user, data=fields_from_form(data), draft=draft
+                )
+            except InvalidInput as error:
+                errors = error.field_errors
+                if files:  # a browser cannot keep chosen files across a re-displayed form
+                    errors["photos"] = _("Choisissez à nouveau vos photos : elles n'ont pas été gardées.")
+                context = await self._form_context(community, categories, form=_flat(data), errors=errors)
+                return page_of("listings/new.html", status_code=400, **context)
+            report = await photos.add_many(listing, viewer, files) if files else None
+        finally:
+            await close_all(files)
         if draft:
             flash(request, _("Brouillon enregistré : publiez-le quand il est prêt."), category="success")
         else:
             flash(request, _("Votre annonce est publiée."), category="success")
+        if report is not None:
+            flash_upload_report(request, report)
         return see_other(f"/listings/{listing.id}")
 
     # --- one listing ---------------------------------------------------------------------------
 
     @get("/listings/{listing_id:uuid}", name="listing")
-    async def detail(self, listing_id: uuid.UUID, viewer: Viewer, listings: ListingService) -> Template:
+    async def detail(
+        self, listing_id: uuid.UUID, viewer: Viewer, listings: ListingService, photos: PhotoService
+    ) -> Template:
         listing = await listings.visible(viewer, listing_id)
         actors = await listings.actors(viewer, listing)
         moves = life_cycle.next_statuses(listing.status, actors)
+        gallery = await gallery_context(
+            photos, listing, is_author=Actor.AUTHOR in actors, is_moderator=Actor.MODERATOR in actors
+        )
         return page_of(
             "listings/detail.html",
             listing=listing,
@@ -403,6 +426,7 @@ class ListingPages(Controller):
             can_publish=ListingStatus.AVAILABLE in moves and listing.status == ListingStatus.DRAFT,
             can_remove=ListingStatus.REMOVED in moves,
             facts=attribute_facts(listing),
+            **gallery,
         )
 
     @post("/listings/{listing_id:uuid}/status")
@@ -496,7 +520,13 @@ class ListingPages(Controller):
     # --- my listings ---------------------------------------------------------------------------
 
     @get("/my/listings", name="my-listings")
-    async def mine(self, user: User, viewer: Viewer, listings: ListingService) -> Template:
+    async def mine(
+        self, user: User, viewer: Viewer, listings: ListingService, photos: PhotoService
+    ) -> Template:
         items, _total = await listings.of_author(viewer, page=1, per_page=MY_LISTINGS_LIMIT)
         groups = [(status, [item for item in items if item.status == status]) for status in MY_STATUS_ORDER]
-        return page_of("listings/mine.html", groups=[(s, rows) for s, rows in groups if rows])
+        return page_of(
+            "listings/mine.html",
+            groups=[(s, rows) for s, rows in groups if rows],
+            covers=await cover_views(photos, items),
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -14,6 +15,8 @@ from msgspec import UNSET, UnsetType
 
 from marketplace.listings.models import Listing
 from marketplace.listings.service import ListingFields, cents_to_euros
+from marketplace.photos.models import Photo
+from marketplace.photos.schemas import PhotoOut
 
 
 class ListingInput(msgspec.Struct):
@@ -107,9 +110,11 @@ class ListingOut(msgspec.Struct):
     status_changed_at: datetime.datetime | None
     # Only for the author and the community's moderators (omitted for everybody else).
     removal_reason: str | UnsetType = UNSET
+    # Cover first; each with its variant URLs (``urls.thumb``, ``urls.medium``, ``urls.large``).
+    photos: list[PhotoOut] = msgspec.field(default_factory=list)
 
     @classmethod
-    def of(cls, listing: Listing, *, show_removal: bool = False) -> ListingOut:
+    def of(cls, listing: Listing, *, show_removal: bool = False, photos: Sequence[Photo] = ()) -> ListingOut:
         return cls(
             id=listing.id,
             ref=listing.ref,
@@ -133,4 +138,5 @@ class ListingOut(msgspec.Struct):
             expires_at=listing.expires_at,
             status_changed_at=listing.status_changed_at,
             removal_reason=listing.removal_reason if show_removal else UNSET,
+            photos=[PhotoOut.of(photo, listing.title) for photo in photos],
         )
