@@ -32,7 +32,7 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
 
 
 def _default_detail(status_code: int, detail: str) -> str:
-    if status_code == 404:
+    if status_code == 404 and detail in ("Not Found", ""):
         return _("Page introuvable.")
     if status_code == 405:
         return _("Cette action n'est pas possible ici.")
@@ -40,8 +40,8 @@ def _default_detail(status_code: int, detail: str) -> str:
         return _("Le formulaire a expiré ou ne vient pas de ce site. Rechargez la page et réessayez.")
     if status_code == 400 and detail.startswith("Validation failed"):
         return _("Certaines informations sont invalides.")
-    if status_code == 413:
-        return _("Le fichier envoyé est trop volumineux.")
+    if status_code == 413 and detail == "Request Entity Too Large":  # Litestar's own body limit
+        return _("Le fichier envoyé est trop volumineux : 20 Mo au maximum par photo.")
     return detail
 
 

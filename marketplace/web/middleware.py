@@ -7,6 +7,7 @@ from http.cookies import SimpleCookie
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.middleware.csrf import CSRFMiddleware
+from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketplace.web.i18n import LANGUAGE_COOKIE, current_language, pick_language
@@ -121,17 +122,7 @@ class AllowedHostsMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and not self.allows(_header(scope, b"host")):
-            body = b'{"status_code":400,"detail":"Invalid host header"}'
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 400,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            response = ASGIResponse(body=b'{"status_code":400,"detail":"Invalid host header"}', status_code=400)
+            await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
