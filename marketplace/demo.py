@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.communities.quartiers import QUARTIERS_DU_20E
 from marketplace.settings import Settings
 
 DEMO_LISTINGS = Path(__file__).resolve().parent / "demo_listings.jsonl"
@@ -31,20 +32,6 @@ ADMIN_EMAIL = "admin@demo.local"
 ADMIN_PASSWORD = "demo-admin-2026"  # noqa: S105 (published demo credentials)
 MEMBER_PASSWORD = "demo-voisin-2026"  # noqa: S105
 MEMBERS = (("nadia@demo.local", "Nadia"), ("karim@demo.local", "Karim"), ("lea@demo.local", "Léa"))
-QUARTIERS_DU_20E = [
-    "Belleville",
-    "Ménilmontant",
-    "Gambetta",
-    "Jourdain",
-    "Pyrénées",
-    "Père-Lachaise",
-    "Charonne",
-    "Alexandre Dumas",
-    "Porte de Bagnolet",
-    "Porte de Montreuil",
-    "Saint-Fargeau",
-    "Réunion",
-]
 VIDE_GRENIER = "vide-grenier-paris-20"
 VIDE_DRESSING = "vide-dressing-bebe-enfant-paris-20"
 
@@ -124,7 +111,7 @@ async def load_demo(settings: Settings) -> str:
             ),
             visibility="public",
             join_policy="open",
-            pickup_areas=QUARTIERS_DU_20E,
+            pickup_areas=list(QUARTIERS_DU_20E),
             template="vide-grenier",
         )
         dressing = await communities.create_community(
@@ -138,7 +125,7 @@ async def load_demo(settings: Settings) -> str:
             visibility="members",
             join_policy="approval",
             join_question="Dans quel quartier du 20e habitez-vous ?",
-            pickup_areas=QUARTIERS_DU_20E,
+            pickup_areas=list(QUARTIERS_DU_20E),
             template="vide-dressing",
         )
         for member in (nadia, karim, lea):

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
@@ -31,29 +33,36 @@ from marketplace.communities.models import (
     Role,
     Visibility,
 )
+from marketplace.communities.quartiers import QUARTIERS_DU_20E
 from marketplace.communities.service import CommunityService
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.listings.attributes import ATTRIBUTE_KEYS, CATALOGUE
+from marketplace.listings.pages import HELPERS as CARD_HELPERS
+from marketplace.listings.service import ListingService
+from marketplace.photos.dependencies import provide_photos, provide_storage
+from marketplace.photos.display import cover_views
+from marketplace.photos.service import PhotoService
 from marketplace.web.forms import FormData, see_other, text
 from marketplace.web.i18n import gettext as _
 from marketplace.web.pagination import MAX_PER_PAGE, Page, clamp
 from marketplace.web.templating import render
 
-# The quartiers of the 20e offered as pickup areas (others can be typed in).
-QUARTIERS = (
-    "Belleville",
-    "Ménilmontant",
-    "Gambetta",
-    "Jourdain",
-    "Pyrénées",
-    "Père-Lachaise",
-    "Charonne",
-    "Alexandre Dumas",
-    "Porte de Bagnolet",
-    "Porte de Montreuil",
-    "Saint-Fargeau",
-    "Réunion",
-)
+LATEST_ON_HOME = 8
+
+
+async def _provide_listings(db_session: AsyncSession) -> ListingService:
+    return ListingService(session=db_session)
+
+
+# The home page shows the newest listings the reader may see, with their covers.
+LATEST_LISTINGS_DEPENDENCIES = {
+    "listings": Provide(_provide_listings),
+    "storage": Provide(provide_storage),
+    "photos": Provide(provide_photos),
+}
+
+# The quartiers of the 20e are offered as pickup areas (others can be typed in).
+QUARTIERS = QUARTIERS_DU_20E
 CARDS_PER_PAGE = 24
 MEMBER_ACTIONS = ("approve", "reject", "ban", "role")
 CATEGORY_ACTIONS = ("edit", "up", "down", "archive", "unarchive", "merge")
@@ -146,10 +155,26 @@ class CommunityPages(Controller):
         cards = [Card(row, mine.get(row.id)) for row in rows]
         return cards, Page(items=[], total=total, page=page, per_page=per_page)
 
-    @get("/", name="home")
-    async def home(self, viewer: Viewer, communities: CommunityService, page: int = 1) -> Template:
+    @get("/", name="home", dependencies=LATEST_LISTINGS_DEPENDENCIES)
+    async def home(
+        self,
+        viewer: Viewer,
+        communities: CommunityService,
+        listings: ListingService,
+        photos: PhotoService,
+        page: int = 1,
+    ) -> Template:
         cards, paging = await self._cards(communities, viewer, page)
-        return render("home.html", cards=cards, paging=paging)
+        latest = await listings.latest(viewer, limit=LATEST_ON_HOME)
+        return render(
+            "home.html",
+            cards=cards,
+            paging=paging,
+            latest=latest,
+            covers=await cover_views(photos, latest),
+            show_community=True,
+            **CARD_HELPERS,
+        )
 
     @get("/communities", name="communities")
     async def index(self, viewer: Viewer, communities: CommunityService, page: int = 1) -> Template:

@@ -688,6 +688,16 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
             query.order_by(Listing.published_at.desc(), Listing.id.desc()), page, per_page
         )
 
+    async def latest(self, viewer: Viewer, limit: int = 8) -> list[Listing]:
+        """The newest findable listings of every community ``viewer`` may read (the home page)."""
+        query = (
+            self._visible(viewer)
+            .where(Listing.status.in_(life_cycle.SEARCHABLE))
+            .order_by(Listing.published_at.desc(), Listing.id.desc())
+            .limit(limit)
+        )
+        return list((await self.session.scalars(query)).unique())
+
     async def of_author(
         self, viewer: Viewer, *, status: ListingStatus | None = None, page: int = 1, per_page: int = 24
     ) -> tuple[list[Listing], int]:

@@ -129,3 +129,22 @@ async def test_anyone_browses_a_public_community(board: Board, client: Any) -> N
     assert (await client.get(f"/api/v1/listings/{listing['id']}")).status_code == 200
     browse = await client.get("/api/v1/communities/vide-grenier-test/listings")
     assert browse.status_code == 200 and browse.json()["total"] == 1
+
+
+async def test_home_shows_the_newest_listings_the_reader_may_see(board: Board, client: Any) -> None:
+    await board.community("vide-grenier-test")
+    await board.community(
+        "vide-dressing-test", visibility="members", join_policy="approval", template="vide-dressing"
+    )
+    nadia = await board.member("nadia", "vide-grenier-test")
+    karim = await board.member("karim", "vide-dressing-test")
+    await board.listing(nadia, title="Lampe de chevet en laiton")
+    await board.listing(karim, "vide-dressing-test", category="Accessoires", title="Bavoirs en coton bio")
+
+    anonymous = await client.get("/")
+    assert "Dernières annonces" in anonymous.text
+    assert "Lampe de chevet en laiton" in anonymous.text
+    assert "Bavoirs en coton bio" not in anonymous.text
+
+    member = await karim.get("/")
+    assert "Lampe de chevet en laiton" in member.text and "Bavoirs en coton bio" in member.text
