@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import random
 import textwrap
+import unicodedata
 import zlib
 from typing import Final
 
@@ -18,6 +19,12 @@ SIZE: Final = (800, 600)
 # Soft backgrounds and brighter shapes, so that the placeholder colours differ from card to card.
 BACKGROUNDS: Final = ("#f4e1c1", "#d8e8d0", "#d6e2f0", "#f2d4d7", "#e6dcf0", "#f0ecd0", "#d4ece9")
 SHAPES: Final = ("#e07a5f", "#3d405b", "#81b29a", "#f2cc8f", "#5e60ce", "#ef476f", "#118ab2", "#06d6a0")
+
+
+def _without_accents(text: str) -> str:
+    """Pillow's bundled font has no capital accented letters (É): drawn as boxes otherwise."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -46,7 +53,7 @@ def demo_picture(title: str, variant: int = 0) -> bytes:
         else:
             draw.polygon([(box[0], box[3]), ((box[0] + box[2]) // 2, box[1]), (box[2], box[3])], fill=fill)
     font = _font(44)
-    lines = textwrap.wrap(title, width=30)[:2]
+    lines = textwrap.wrap(_without_accents(title), width=30)[:2]
     band_top = height - 48 - 56 * len(lines)
     draw.rectangle((0, band_top, width, height), fill=(255, 255, 255, 215))
     for index, line in enumerate(lines):
