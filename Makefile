@@ -48,6 +48,6 @@ clean:
 
 # Refresh the English catalogue after changing French messages: fill the new msgstr lines.
 translations: install
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k gettext -k ngettext:1,2 -o var/messages.pot .
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 -o var/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i var/messages.pot -d marketplace/web/locale -l en \
 	  || $(BIN)/pybabel init -i var/messages.pot -d marketplace/web/locale -l en

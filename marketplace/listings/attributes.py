@@ -19,16 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marketplace.errors import InvalidInput
+from marketplace.web.i18n import N_
 from marketplace.web.i18n import gettext as _
 
 # --- Condition (a listing column; also a key an admin turns on or off per category) -------------
 
 CONDITIONS: dict[str, str] = {
-    "neuf_avec_etiquette": "Neuf avec étiquette",
-    "neuf_sans_etiquette": "Neuf sans étiquette",
-    "tres_bon_etat": "Très bon état",
-    "bon_etat": "Bon état",
-    "satisfaisant": "Satisfaisant",
+    "neuf_avec_etiquette": N_("Neuf avec étiquette"),
+    "neuf_sans_etiquette": N_("Neuf sans étiquette"),
+    "tres_bon_etat": N_("Très bon état"),
+    "bon_etat": N_("Bon état"),
+    "satisfaisant": N_("Satisfaisant"),
 }
 
 # --- Kids' clothing sizes -----------------------------------------------------------------------
@@ -212,32 +213,32 @@ def _clean_brand(value: str) -> str | None:
 CATALOGUE: dict[str, AttributeSpec] = {
     "size": AttributeSpec(
         key="size",
-        label="Taille",
+        label=N_("Taille"),
         kind="choice",
         choices=SIZE_SCALE,
-        help="De prématuré à 16 ans ; une tranche comme « 0-6 mois » ou « 3-4 ans » est acceptée.",
+        help=N_("De prématuré à 16 ans ; une tranche comme « 0-6 mois » ou « 3-4 ans » est acceptée."),
         clean=_clean_size,
     ),
     "shoe_size": AttributeSpec(
         key="shoe_size",
-        label="Pointure",
+        label=N_("Pointure"),
         kind="choice",
         choices=SHOE_SIZE_SCALE,
-        help="Du 15 au 40 ; une tranche comme « 15-18 » est acceptée.",
+        help=N_("Du 15 au 40 ; une tranche comme « 15-18 » est acceptée."),
         clean=_clean_shoe_size,
     ),
     "gender": AttributeSpec(
-        key="gender", label="Genre", kind="choice", choices=GENDERS, clean=_clean_choice(GENDERS)
+        key="gender", label=N_("Genre"), kind="choice", choices=GENDERS, clean=_clean_choice(GENDERS)
     ),
     "brand": AttributeSpec(
-        key="brand", label="Marque", kind="text", max_length=BRAND_MAX_LENGTH, clean=_clean_brand
+        key="brand", label=N_("Marque"), kind="text", max_length=BRAND_MAX_LENGTH, clean=_clean_brand
     ),
     "season": AttributeSpec(
-        key="season", label="Saison", kind="choice", choices=SEASONS, clean=_clean_choice(SEASONS)
+        key="season", label=N_("Saison"), kind="choice", choices=SEASONS, clean=_clean_choice(SEASONS)
     ),
     "condition": AttributeSpec(
         key="condition",
-        label="État",
+        label=N_("État"),
         kind="choice",
         choices=tuple(CONDITIONS),
         choice_labels=CONDITIONS,

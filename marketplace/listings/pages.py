@@ -35,7 +35,7 @@ from marketplace.photos.display import cover_views, gallery_context
 from marketplace.photos.pages import FORM_BODY_LIMIT, close_all, flash_upload_report, uploaded_files
 from marketplace.photos.service import MAX_PHOTOS_PER_LISTING, PhotoService
 from marketplace.web.forms import FormData, see_other, text
-from marketplace.web.i18n import current_language
+from marketplace.web.i18n import N_, babel_locale
 from marketplace.web.i18n import gettext as _
 from marketplace.web.pagination import Page, clamp
 from marketplace.web.templating import is_htmx, render
@@ -44,10 +44,10 @@ CARDS_PER_PAGE = 24
 MY_LISTINGS_LIMIT = 500
 
 KIND_LABELS = {
-    ListingKind.GIVE: "Don",
-    ListingKind.SWAP: "Échange",
-    ListingKind.SELL: "Vente",
-    ListingKind.WANTED: "Recherche",
+    ListingKind.GIVE: N_("Don"),
+    ListingKind.SWAP: N_("Échange"),
+    ListingKind.SELL: N_("Vente"),
+    ListingKind.WANTED: N_("Recherche"),
 }
 # "My listings": drafts first, then what is live, then what is over.
 MY_STATUS_ORDER = (
@@ -61,17 +61,17 @@ MY_STATUS_ORDER = (
 )
 # The author's buttons on the detail page, by target status (publishing a draft has its own).
 ACTION_LABELS = {
-    ListingStatus.AVAILABLE: "Remettre en ligne",
-    ListingStatus.RESERVED: "Marquer comme réservée",
-    ListingStatus.DONE: "Marquer comme terminée (donnée, vendue, échangée)",
-    ListingStatus.WITHDRAWN: "Retirer l'annonce",
+    ListingStatus.AVAILABLE: N_("Remettre en ligne"),
+    ListingStatus.RESERVED: N_("Marquer comme réservée"),
+    ListingStatus.DONE: N_("Marquer comme terminée (donnée, vendue, échangée)"),
+    ListingStatus.WITHDRAWN: N_("Retirer l'annonce"),
 }
 DONE_MESSAGES = {
-    ListingStatus.AVAILABLE: "Votre annonce est en ligne.",
-    ListingStatus.RESERVED: "Annonce marquée comme réservée.",
-    ListingStatus.DONE: "Annonce terminée : merci d'avoir fait circuler cet objet !",
-    ListingStatus.WITHDRAWN: "Annonce retirée. Vous pourrez la remettre en ligne.",
-    ListingStatus.REMOVED: "Annonce supprimée ; son auteur verra la raison.",
+    ListingStatus.AVAILABLE: N_("Votre annonce est en ligne."),
+    ListingStatus.RESERVED: N_("Annonce marquée comme réservée."),
+    ListingStatus.DONE: N_("Annonce terminée : merci d'avoir fait circuler cet objet !"),
+    ListingStatus.WITHDRAWN: N_("Annonce retirée. Vous pourrez la remettre en ligne."),
+    ListingStatus.REMOVED: N_("Annonce supprimée ; son auteur verra la raison."),
 }
 
 
@@ -90,7 +90,7 @@ def ago(moment: datetime.datetime | None) -> str:
     delta = moment - datetime.datetime.now(datetime.UTC)
     if abs(delta) < datetime.timedelta(minutes=1):
         return _("à l'instant")
-    return format_timedelta(delta, add_direction=True, locale=current_language.get())
+    return format_timedelta(delta, add_direction=True, locale=babel_locale())
 
 
 def price_text(listing: Listing) -> str:

@@ -20,6 +20,7 @@ import enum
 from collections.abc import Iterable
 
 from marketplace.listings.models import ListingStatus as S
+from marketplace.web.i18n import N_
 
 
 class Actor(enum.StrEnum):
@@ -82,11 +83,11 @@ def next_statuses(origin: S, actors: Iterable[Actor]) -> list[S]:
 
 
 STATUS_LABELS: dict[S, str] = {
-    S.DRAFT: "Brouillon",
-    S.AVAILABLE: "Disponible",
-    S.RESERVED: "Réservée",
-    S.DONE: "Terminée",
-    S.WITHDRAWN: "Retirée",
-    S.EXPIRED: "Expirée",
-    S.REMOVED: "Supprimée par la modération",
+    S.DRAFT: N_("Brouillon"),
+    S.AVAILABLE: N_("Disponible"),
+    S.RESERVED: N_("Réservée"),
+    S.DONE: N_("Terminée"),
+    S.WITHDRAWN: N_("Retirée"),
+    S.EXPIRED: N_("Expirée"),
+    S.REMOVED: N_("Supprimée par la modération"),
 }

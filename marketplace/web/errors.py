@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.orm.exc import StaleDataError
 
+from marketplace.web.i18n import LANGUAGE_COOKIE, current_language, pick_language
 from marketplace.web.i18n import gettext as _
 
 log = logging.getLogger("marketplace")
@@ -65,7 +66,15 @@ def _respond(
     )
 
 
+def _reader_language(request: Request[Any, Any, Any]) -> None:
+    """The language middleware does not run when no route matched: choose the language here."""
+    current_language.set(
+        pick_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+    )
+
+
 def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    _reader_language(request)
     if isinstance(exc, NotAuthorizedException) and not _is_api(request) and request.method == "GET":
         return Redirect(f"/login?next={quote(request.url.path)}")
     detail = _default_detail(exc.status_code, str(exc.detail))
@@ -79,6 +88,7 @@ def stale_write(request: Request[Any, Any, Any], exc: StaleDataError) -> Respons
 
 
 def unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    _reader_language(request)
     log.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(
         request, HTTP_500_INTERNAL_SERVER_ERROR, _("Une erreur inattendue s'est produite. Réessayez.")

@@ -23,6 +23,9 @@ DEFAULT_LANGUAGE = "fr"
 LANGUAGE_COOKIE = "lang"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
+# Babel locales for dates, numbers and currencies: British English, not the US default.
+BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
 
 
@@ -52,6 +55,17 @@ def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction where it is defined (in a table, say); it is translated
+    with ``gettext`` where it is shown, in the reader's language."""
+    return message
+
+
+def babel_locale() -> str:
+    """The Babel locale of the current language (formats dates, prices, durations)."""
+    return BABEL_LOCALES[current_language.get()]
 
 
 def pick_language(cookie: str | None, accept_language: str | None) -> str:

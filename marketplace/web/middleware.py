@@ -122,7 +122,9 @@ class AllowedHostsMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and not self.allows(_header(scope, b"host")):
-            response = ASGIResponse(body=b'{"status_code":400,"detail":"Invalid host header"}', status_code=400)
+            response = ASGIResponse(
+                body=b'{"status_code":400,"detail":"Invalid host header"}', status_code=400
+            )
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -21,19 +21,19 @@ def money(cents: int | None) -> str:
         return ""
     if cents == 0:
         return i18n.gettext("Gratuit")
-    return format_currency(cents / 100, "EUR", locale=i18n.current_language.get())
+    return format_currency(cents / 100, "EUR", locale=i18n.babel_locale())
 
 
 def day(value: datetime.datetime | None) -> str:
     if value is None:
         return ""
-    return format_date(value, format="medium", locale=i18n.current_language.get())
+    return format_date(value, format="medium", locale=i18n.babel_locale())
 
 
 def moment(value: datetime.datetime | None) -> str:
     if value is None:
         return ""
-    return format_datetime(value, format="medium", locale=i18n.current_language.get())
+    return format_datetime(value, format="medium", locale=i18n.babel_locale())
 
 
 def _configure(engine: JinjaTemplateEngine) -> None:

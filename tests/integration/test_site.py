@@ -67,3 +67,8 @@ async def test_language_choice_is_remembered(client: AsyncTestClient[Litestar]) 
     token = client.cookies["csrftoken"]
     chosen = await client.post("/language", data={"language": "en", "next": "/login", "_csrf_token": token})
     assert chosen.status_code == 200 and "Log in" in chosen.text
+
+
+async def test_unknown_page_speaks_the_readers_language(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/nulle-part", headers={"accept-language": "en"})
+    assert response.status_code == 404 and "Not found" in response.text
