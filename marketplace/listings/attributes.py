@@ -60,6 +60,31 @@ GENDERS: tuple[str, ...] = ("fille", "garçon", "mixte")
 SEASONS: tuple[str, ...] = ("printemps-été", "automne-hiver", "toutes saisons")
 BRAND_MAX_LENGTH = 60
 
+# The French words stored values are made of, translated where they are shown.
+_VALUE_WORDS: frozenset[str] = frozenset(
+    (
+        N_("prématuré"),
+        N_("naissance"),
+        N_("mois"),
+        N_("ans"),
+        N_("fille"),
+        N_("garçon"),
+        N_("mixte"),
+        N_("printemps-été"),
+        N_("automne-hiver"),
+        N_("toutes saisons"),
+    )
+)
+
+
+def value_label(value: str) -> str:
+    """A stored value (always French, e.g. "18 mois-3 ans") in the reader's language, word by word."""
+    if value in _VALUE_WORDS:
+        return _(value)
+    return re.sub(
+        r"[^\W\d_]+", lambda word: _(word.group(0)) if word.group(0) in _VALUE_WORDS else word.group(0), value
+    )
+
 
 def _fold(value: str) -> str:
     """Lower case, accents removed, spaces collapsed: how we compare what people type."""
@@ -183,7 +208,10 @@ class AttributeSpec:
     clean: Callable[[str], str | None] | None = None
 
     def label_of(self, value: str) -> str:
-        return self.choice_labels.get(value, value)
+        """How a stored value reads in the reader's language."""
+        if value in self.choice_labels:
+            return _(self.choice_labels[value])
+        return value_label(value)
 
 
 def _clean_choice(choices: tuple[str, ...]) -> Callable[[str], str | None]:

@@ -26,7 +26,7 @@ from marketplace.communities.models import Category, Community
 from marketplace.communities.service import CommunityService
 from marketplace.errors import Conflict, Forbidden, InvalidInput
 from marketplace.listings import status as life_cycle
-from marketplace.listings.attributes import CATALOGUE, CONDITIONS, LISTING_ATTRIBUTE_KEYS
+from marketplace.listings.attributes import CATALOGUE, CONDITIONS, LISTING_ATTRIBUTE_KEYS, value_label
 from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.service import ListingFields, ListingService
@@ -132,7 +132,7 @@ def card_sizes(listing: Listing) -> str:
     attributes = listing.attributes or {}
     parts = []
     if attributes.get("size"):
-        parts.append(str(attributes["size"]))
+        parts.append(value_label(str(attributes["size"])))
     if attributes.get("shoe_size"):
         parts.append(_("pointure %(size)s", size=attributes["shoe_size"]))
     return " · ".join(parts)
@@ -145,6 +145,7 @@ HELPERS: dict[str, Any] = {
     "card_sizes": card_sizes,
     "kind_label": kind_label,
     "status_label": status_label,
+    "value_label": value_label,
     "condition_label": lambda slug: _(CONDITIONS.get(slug or "", "")) if slug else "",
 }
 

@@ -112,3 +112,19 @@ def test_catalogue_offers_every_key_with_a_french_label() -> None:
     assert all(CATALOGUE[key].label for key in ATTRIBUTE_KEYS)
     assert CATALOGUE["condition"].choices == tuple(CONDITIONS)
     assert CONDITIONS["tres_bon_etat"] == "Très bon état"
+
+
+def test_stored_values_read_in_the_readers_language() -> None:
+    from marketplace.listings.attributes import CATALOGUE, value_label
+    from marketplace.web.i18n import current_language
+
+    token = current_language.set("en")
+    try:
+        assert value_label("18 mois-3 ans") == "18 months-3 years"
+        assert value_label("naissance") == "newborn"
+        assert value_label("toutes saisons") == "all seasons"
+        assert CATALOGUE["condition"].label_of("tres_bon_etat") == "Very good"
+        assert value_label("Petit Bateau") == "Petit Bateau"
+    finally:
+        current_language.reset(token)
+    assert value_label("18 mois-3 ans") == "18 mois-3 ans"
