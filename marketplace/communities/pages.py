@@ -17,7 +17,6 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
@@ -37,6 +36,7 @@ from marketplace.communities.quartiers import QUARTIERS_DU_20E
 from marketplace.communities.service import CommunityService
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.listings.attributes import ATTRIBUTE_KEYS, CATALOGUE
+from marketplace.listings.dependencies import provide_listings
 from marketplace.listings.pages import HELPERS as CARD_HELPERS
 from marketplace.listings.service import ListingService
 from marketplace.photos.dependencies import provide_photos, provide_storage
@@ -50,13 +50,9 @@ from marketplace.web.templating import render
 LATEST_ON_HOME = 8
 
 
-async def _provide_listings(db_session: AsyncSession) -> ListingService:
-    return ListingService(session=db_session)
-
-
 # The home page shows the newest listings the reader may see, with their covers.
 LATEST_LISTINGS_DEPENDENCIES = {
-    "listings": Provide(_provide_listings),
+    "listings": Provide(provide_listings),
     "storage": Provide(provide_storage),
     "photos": Provide(provide_photos),
 }

@@ -5,22 +5,13 @@ from __future__ import annotations
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.communities.category_service import CategoryService
-from marketplace.communities.service import CommunityService
+from marketplace.communities.dependencies import provide_categories, provide_communities
 from marketplace.listings.service import ListingService
 from marketplace.photos.dependencies import provide_photos, provide_storage
 
 
 async def provide_listings(db_session: AsyncSession) -> ListingService:
     return ListingService(session=db_session)
-
-
-async def provide_communities(db_session: AsyncSession) -> CommunityService:
-    return CommunityService(session=db_session)
-
-
-async def provide_categories(db_session: AsyncSession) -> CategoryService:
-    return CategoryService(session=db_session)
 
 
 LISTING_DEPENDENCIES = {

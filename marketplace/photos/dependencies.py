@@ -35,6 +35,7 @@ async def provide_photos(db_session: AsyncSession, storage: PhotoStorage) -> Pho
 
 
 async def provide_listings(db_session: AsyncSession) -> ListingService:
+    # Not imported from listings.dependencies, which imports this module (the posting form).
     return ListingService(session=db_session)
 
 
