@@ -38,7 +38,8 @@ from marketplace.communities.models import Community
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.listings.attributes import LISTING_ATTRIBUTE_KEYS
 from marketplace.listings.models import ListingStatus
-from marketplace.listings.service import ListingFields, ListingService, clean_listing, now_utc
+from marketplace.listings.rules import ListingFields, clean_listing
+from marketplace.listings.service import ListingService, now_utc
 from marketplace.web.i18n import gettext as _
 
 IMPORT_ACCOUNT_EMAIL = "import@marketplace.invalid"

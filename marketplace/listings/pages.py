@@ -29,7 +29,8 @@ from marketplace.listings import status as life_cycle
 from marketplace.listings.attributes import CATALOGUE, CONDITIONS, LISTING_ATTRIBUTE_KEYS, value_label
 from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
-from marketplace.listings.service import ListingFields, ListingService
+from marketplace.listings.rules import ListingFields
+from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
 from marketplace.photos.display import cover_views, gallery_context
 from marketplace.photos.pages import FORM_BODY_LIMIT, close_all, flash_upload_report, uploaded_files

@@ -14,7 +14,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from marketplace.listings.models import Listing
-from marketplace.listings.service import ListingFields, cents_to_euros
+from marketplace.listings.rules import ListingFields, cents_to_euros
 from marketplace.photos.models import Photo
 from marketplace.photos.schemas import PhotoOut
 

@@ -8,7 +8,7 @@ import pytest
 
 from marketplace.errors import InvalidInput
 from marketplace.listings.models import ListingKind
-from marketplace.listings.service import (
+from marketplace.listings.rules import (
     ListingFields,
     check_exchange,
     check_pickup_area,
