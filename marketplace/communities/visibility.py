@@ -38,14 +38,20 @@ async def readable_community_ids(session: AsyncSession, viewer: Viewer) -> list[
     return list((await session.scalars(readable_communities(viewer))).all())
 
 
+def may_read(community: Community, membership: Membership | None) -> bool:
+    """The same rule for one community already loaded, with the reader's membership (or None)."""
+    return community.visibility == Visibility.PUBLIC or (
+        membership is not None and membership.status == MembershipStatus.ACTIVE
+    )
+
+
 async def may_read_community(session: AsyncSession, viewer: Viewer, community: Community) -> bool:
-    if community.visibility == Visibility.PUBLIC:
-        return True
-    if viewer.user_id is None:
-        return False
-    status = await session.scalar(
-        select(Membership.status).where(
+    """Whether ``viewer`` may read the content of ``community`` (the rule above, for one community)."""
+    if community.visibility == Visibility.PUBLIC or viewer.user_id is None:
+        return may_read(community, None)
+    membership = await session.scalar(
+        select(Membership).where(
             Membership.community_id == community.id, Membership.user_id == viewer.user_id
         )
     )
-    return status == MembershipStatus.ACTIVE
+    return may_read(community, membership)
