@@ -24,7 +24,17 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.accounts.auth import Viewer
+from marketplace.accounts.service import UserService
 from marketplace.communities.quartiers import QUARTIERS_DU_20E
+from marketplace.communities.service import CommunityService
+from marketplace.listings.importer import import_listings
+from marketplace.listings.models import Listing
+from marketplace.listings.status import EDITABLE
+from marketplace.operations import transaction
+from marketplace.photos.demo_pictures import demo_picture
+from marketplace.photos.dependencies import storage_for
+from marketplace.photos.service import PhotoService
 from marketplace.settings import Settings
 
 DEMO_LISTINGS = Path(__file__).resolve().parent / "demo_listings.jsonl"
@@ -54,13 +64,6 @@ def photos_for(ref: str) -> int:
 async def add_demo_photos(settings: Settings, session: AsyncSession, community_ids: list[uuid.UUID]) -> int:
     """Drawn pictures (shapes and the title) for the demo listings the author may still edit,
     through the photo pipeline and service like any upload."""
-    from marketplace.accounts.auth import Viewer
-    from marketplace.listings.models import Listing
-    from marketplace.listings.status import EDITABLE
-    from marketplace.photos.demo_pictures import demo_picture
-    from marketplace.photos.dependencies import storage_for
-    from marketplace.photos.service import PhotoService
-
     photos = PhotoService(session=session, storage=storage_for(settings))
     listings = await session.scalars(
         select(Listing).where(Listing.community_id.in_(community_ids)).order_by(Listing.ref)
@@ -77,11 +80,6 @@ async def add_demo_photos(settings: Settings, session: AsyncSession, community_i
 
 async def load_demo(settings: Settings) -> str:
     """Load the demo data once; returns a French summary line."""
-    from marketplace.accounts.service import UserService
-    from marketplace.communities.service import CommunityService
-    from marketplace.listings.importer import import_listings
-    from marketplace.operations import transaction
-
     async with transaction(settings) as session:
         users = UserService(session=session)
         if await users.by_email(ADMIN_EMAIL) is not None:

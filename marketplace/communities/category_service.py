@@ -4,9 +4,10 @@ Categories nest one level (a category or a sub-category of a top-level one); nam
 among siblings, case-insensitively, archived ones included (so unarchiving never clashes).
 Positions number the siblings 0, 1, 2 … and are renumbered on every change. An archived category
 (or a sub-category of an archived one) is hidden from the posting form, but its listings stay
-readable. Listing counts are those a reader finds by browsing (a top-level category includes its
-sub-categories). A merge moves the listings into another category of the same community, gives that
-category the attribute keys the moved listings may carry, and archives the source.
+readable. A merge (``ListingService.merge_categories``, as it moves listings) checks its target
+here, then has the target absorb the source: the attribute keys the moved listings may carry,
+and the source archived. A rename, a move in the tree or an (un)archiving records a change for
+the search index, in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from marketplace.accounts.auth import Viewer
 from marketplace.communities.category_templates import TEMPLATES
 from marketplace.communities.models import Category
-from marketplace.communities.visibility import can_read
 from marketplace.errors import Conflict, InvalidInput, NotFound
-from marketplace.listings.attributes import ATTRIBUTE_KEYS, CATALOGUE
+from marketplace.indexing.changes import record_change
+from marketplace.indexing.models import ChangeSubject
+from marketplace.communities.attributes import ATTRIBUTE_KEYS, CATALOGUE
 from marketplace.web.i18n import gettext as _
 
 NAME_MAX = 80
@@ -123,36 +124,6 @@ class CategoryService(SQLAlchemyAsyncRepositoryService[Category]):
             raise InvalidInput("category_id", _("Choisissez une catégorie de ce groupe."))
         return category
 
-    async def listing_counts(self, viewer: Viewer, community_id: uuid.UUID) -> dict[uuid.UUID, int]:
-        """Findable listings per category, through the visibility rule (none for a non-reader).
-
-        A top-level category counts its sub-categories' listings too, as browsing it shows them."""
-        from marketplace.listings.models import Listing
-        from marketplace.listings.status import SEARCHABLE
-
-        rows = await self.repository.session.execute(
-            select(Listing.category_id, func.count())
-            .where(
-                Listing.community_id == community_id,
-                can_read(viewer, Listing.community_id.expression),
-                Listing.status.in_(SEARCHABLE),
-            )
-            .group_by(Listing.category_id)
-        )
-        own = {category_id: count for category_id, count in rows.tuples()}
-        if not own:
-            return {}
-        counts = dict(own)
-        parents = await self.repository.session.execute(
-            select(Category.id, Category.parent_id).where(
-                Category.community_id == community_id, Category.parent_id.is_not(None)
-            )
-        )
-        for category_id, parent_id in parents.tuples():
-            if parent_id is not None and category_id in own:
-                counts[parent_id] = counts.get(parent_id, 0) + own[category_id]
-        return counts
-
     # --- writing -------------------------------------------------------------------------------
 
     async def seed(self, community_id: uuid.UUID, template: str) -> list[Category]:
@@ -208,6 +179,7 @@ class CategoryService(SQLAlchemyAsyncRepositoryService[Category]):
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise InvalidInput(sorted(unknown)[0], _("Ce champ ne se modifie pas."))
+        seen_before = self._as_readers_see_it(category)
         name = _clean_name(changes["name"]) if "name" in changes else category.name
         keys = clean_attribute_keys(changes["attributes"]) if "attributes" in changes else None
         parent_id = changes.get("parent_id", category.parent_id)
@@ -231,6 +203,8 @@ class CategoryService(SQLAlchemyAsyncRepositoryService[Category]):
         position = changes.get("position")
         if moving or position is not None:
             self._place(siblings, category, len(siblings) if position is None else int(position))
+        if self._as_readers_see_it(category) != seen_before:
+            record_change(self.repository.session, ChangeSubject.CATEGORY, category.id)
         await self.repository.session.flush()
         return category
 
@@ -261,12 +235,10 @@ class CategoryService(SQLAlchemyAsyncRepositoryService[Category]):
         self._place(siblings, category, max(0, current.index(category) + offset))
         await self.repository.session.flush()
 
-    async def merge(self, source: Category, into_id: uuid.UUID) -> tuple[Category, int]:
-        """Move the listings of ``source`` into another category of its community, then archive it.
+    async def merge_target(self, source: Category, into_id: uuid.UUID) -> Category:
+        """The category ``source`` may be merged into, or InvalidInput/Conflict saying why not.
 
-        Returns the target category and the number of listings moved."""
-        from marketplace.listings.service import ListingService
-
+        Another, non-archived category of the same community; ``source`` has no live sub-category."""
         into = await self.get_one_or_none(
             Category.id == into_id, Category.community_id == source.community_id
         )
@@ -279,12 +251,14 @@ class CategoryService(SQLAlchemyAsyncRepositoryService[Category]):
             raise Conflict(
                 _("Cette catégorie a des sous-catégories : déplacez-les ou fusionnez-les d'abord.")
             )
-        # The moved listings keep their attributes: the target shows and edits them from now on.
+        return into
+
+    async def absorb(self, source: Category, into: Category) -> None:
+        """The last step of a merge, once the listings have moved: ``into`` takes the attribute
+        keys of ``source`` (so that it shows what the moved listings carry), ``source`` is archived."""
         into.attributes = clean_attribute_keys([*into.attributes, *source.attributes])
-        moved = await ListingService(session=self.repository.session).move_to_category(source.id, into.id)
         source.archived = True
         await self.repository.session.flush()
-        return into, moved
 
     async def find_or_create(
         self, community_id: uuid.UUID, name: str, attributes: Iterable[str] = ()
@@ -311,7 +285,24 @@ class CategoryService(SQLAlchemyAsyncRepositoryService[Category]):
             return category
         return await self.create_category(community_id, name=wanted, attributes=keys)
 
+    # TEMPORARY shims while the handlers move to ListingService (removed in this same change).
+    async def listing_counts(self, viewer: Any, community_id: uuid.UUID) -> dict[uuid.UUID, int]:
+        from marketplace.listings.service import ListingService
+
+        return await ListingService(session=self.repository.session).counts_per_category(viewer, community_id)
+
+    async def merge(self, source: Category, into_id: uuid.UUID) -> tuple[Category, int]:
+        from marketplace.listings.service import ListingService
+
+        return await ListingService(session=self.repository.session).merge_categories(source, into_id)
+
     # --- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _as_readers_see_it(category: Category) -> tuple[object, ...]:
+        """What a listing of ``category`` shows of it (name, place in the tree, archived); a new
+        position among siblings or new attribute keys change nothing a reader finds."""
+        return (category.name, category.parent_id, category.archived)
 
     async def _siblings(
         self, community_id: uuid.UUID, parent_id: uuid.UUID | None, excluding: uuid.UUID | None = None

@@ -2,7 +2,7 @@
 
 Names match what neighbours of the 20e already use in their groups (and the import files), so
 imported listings land in the template's categories. Attribute keys come from
-``marketplace.listings.attributes.CATALOGUE``: clothing carries the kids' size scale, shoes the
+``marketplace.communities.attributes.CATALOGUE``: clothing carries the kids' size scale, shoes the
 pointure, and nearly everything carries its condition. Admins change all of it afterwards.
 """
 

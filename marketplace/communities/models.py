@@ -84,5 +84,5 @@ class Category(Base):
     name: Mapped[str] = mapped_column(String(80))
     position: Mapped[int] = mapped_column(Integer, default=0)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Keys of marketplace.listings.attributes.CATALOGUE that listings of this category carry.
+    # Keys of marketplace.communities.attributes.CATALOGUE that listings of this category carry.
     attributes: Mapped[list[str]] = mapped_column(JSON, default=list)

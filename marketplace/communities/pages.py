@@ -35,7 +35,7 @@ from marketplace.communities.models import (
 from marketplace.communities.quartiers import QUARTIERS_DU_20E
 from marketplace.communities.service import CommunityService
 from marketplace.errors import InvalidInput, NotFound
-from marketplace.listings.attributes import ATTRIBUTE_KEYS, CATALOGUE
+from marketplace.communities.attributes import ATTRIBUTE_KEYS, CATALOGUE
 from marketplace.listings.dependencies import provide_listings
 from marketplace.listings.pages import HELPERS as CARD_HELPERS
 from marketplace.listings.service import ListingService

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
+from marketplace.communities.category_service import CategoryService
 from marketplace.communities.category_templates import TEMPLATE_NAMES
 from marketplace.communities.models import (
     Community,
@@ -37,6 +38,8 @@ from marketplace.communities.models import (
     Visibility,
 )
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
+from marketplace.indexing.changes import record_change
+from marketplace.indexing.models import ChangeSubject
 from marketplace.web.i18n import gettext as _
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9-]{3,64}$")
@@ -160,8 +163,6 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
         listing_lifetime_days: int = 30,
     ) -> Community:
         """A new community; ``creator`` becomes its active admin; ``template`` seeds its categories."""
-        from marketplace.communities.category_service import CategoryService
-
         slug = slug.strip()
         errors: dict[str, str] = {}
         if not SLUG_PATTERN.match(slug):
@@ -213,12 +214,18 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
         return community
 
     async def update_community(self, community: Community, **changes: Any) -> Community:
-        """Change the settings named in ``changes`` (any of ``EDITABLE_FIELDS``)."""
+        """Change the settings named in ``changes`` (any of ``EDITABLE_FIELDS``).
+
+        A new name or visibility changes what readers find: it is recorded for the search index."""
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise InvalidInput(sorted(unknown)[0], _("Ce champ ne se modifie pas."))
+        seen_before = (community.name, community.visibility)
         for key, value in _check_fields(changes).items():
             setattr(community, key, value)
+        if (community.name, community.visibility) != seen_before:
+            # Who may find its listings, or the name they show: the index must hear of it.
+            record_change(self.repository.session, ChangeSubject.COMMUNITY, community.id)
         return await self.update(community)
 
     async def by_slug(self, slug: str) -> Community:

@@ -3,7 +3,8 @@
 from marketplace.accounts.models import ApiToken, User
 from marketplace.communities.models import Category, Community, Membership
 from marketplace.db.store_model import StoreItem
-from marketplace.listings.models import Listing, SearchOutboxEntry
+from marketplace.indexing.models import SearchOutboxEntry
+from marketplace.listings.models import Listing
 from marketplace.photos.models import Photo
 
 __all__ = [

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.accounts.models import User
 from marketplace.communities.models import Community
 from marketplace.errors import InvalidInput, NotFound
-from marketplace.listings.attributes import LISTING_ATTRIBUTE_KEYS
+from marketplace.communities.attributes import LISTING_ATTRIBUTE_KEYS
 from marketplace.listings.models import ListingStatus
 from marketplace.listings.rules import ListingFields, clean_listing
 from marketplace.listings.service import ListingService, now_utc

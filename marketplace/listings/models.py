@@ -1,4 +1,4 @@
-"""Listings and the search outbox rows written with them."""
+"""Listings: what a neighbour gives, swaps, sells or looks for, and where it stands in its life cycle."""
 
 from __future__ import annotations
 
@@ -78,22 +78,3 @@ class Listing(Base):
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
 
     __mapper_args__ = {"version_id_col": version}
-
-
-class OutboxOperation(enum.StrEnum):
-    UPSERT = "upsert"
-    DELETE = "delete"
-
-
-class SearchOutboxEntry(Base):
-    """A change the search index has still to see; written in the same transaction as the listing.
-
-    Rows are drained in id order (UUIDv7 ids grow with time)."""
-
-    __tablename__ = "search_outbox"
-
-    listing_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    operation: Mapped[OutboxOperation] = mapped_column(enum_column(OutboxOperation))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    processed_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC(timezone=True))

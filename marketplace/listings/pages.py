@@ -26,7 +26,7 @@ from marketplace.communities.models import Category, Community
 from marketplace.communities.service import CommunityService
 from marketplace.errors import Conflict, Forbidden, InvalidInput
 from marketplace.listings import status as life_cycle
-from marketplace.listings.attributes import CATALOGUE, CONDITIONS, LISTING_ATTRIBUTE_KEYS, value_label
+from marketplace.communities.attributes import CATALOGUE, CONDITIONS, LISTING_ATTRIBUTE_KEYS, value_label
 from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.rules import ListingFields

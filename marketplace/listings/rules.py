@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marketplace.errors import InvalidInput
-from marketplace.listings.attributes import CONDITIONS, validate_attributes
+from marketplace.communities.attributes import CONDITIONS, validate_attributes
 from marketplace.listings.models import Listing, ListingKind
 from marketplace.web.i18n import gettext as _
 

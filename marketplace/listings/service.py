@@ -1,13 +1,12 @@
-"""Every write on listings, with its rules: posting, drafts, edits, the life cycle, expiry, moves.
+"""Every write on listings, with its rules: posting, drafts, edits, the life cycle, expiry, imports.
 
-Each write adds a ``SearchOutboxEntry`` in the same transaction (the indexer drains them):
-``upsert`` when the listing's new status is findable (available, reserved), ``delete`` otherwise
-(draft, done, withdrawn, expired, removed). The index then holds exactly the findable listings,
-and a listing that leaves them (sold, withdrawn, removed by a moderator) leaves the index with
-its status change; the indexer never has to re-check a status.
+Each write records the change in the same transaction (``indexing.changes``): the search index
+then sees every change that commits, and none that does not. The row says ``upsert`` when the
+listing's new status is findable (available, reserved) and ``delete`` otherwise (draft, done,
+withdrawn, expired, removed), so the index holds exactly the findable listings.
 
-Reads go through the visibility rule (``marketplace.communities.visibility``): a listing the
-reader may not see does not exist for them (404), in reads by id, in browse and in counts.
+The reads (through the visibility rule) are in ``listings/reads.py``; the field rules in
+``listings/rules.py``; the life cycle in ``listings/status.py``.
 """
 
 from __future__ import annotations
@@ -18,24 +17,19 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from advanced_alchemy.repository import SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
+from marketplace.communities.category_service import CategoryService
 from marketplace.communities.models import Category, Community
-from marketplace.communities.visibility import can_read
-from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
+from marketplace.communities.service import CommunityService
+from marketplace.errors import Conflict, Forbidden, InvalidInput
+from marketplace.indexing.changes import record_change, record_listing_change
+from marketplace.indexing.models import ChangeSubject
 from marketplace.listings import status as life_cycle
-from marketplace.listings.models import (
-    Listing,
-    ListingKind,
-    ListingStatus,
-    OutboxOperation,
-    SearchOutboxEntry,
-)
+from marketplace.listings.models import Listing, ListingStatus
+from marketplace.listings.reads import ListingReads
 from marketplace.listings.rules import (
     EDITABLE_FIELDS,
     REASON_MAX,
@@ -48,11 +42,6 @@ from marketplace.listings.status import Actor, Decision
 from marketplace.web.i18n import gettext as _
 
 
-def _readable(viewer: Viewer) -> ColumnElement[bool]:
-    """The visibility rule applied to listings (via their community)."""
-    return can_read(viewer, Listing.community_id.expression)
-
-
 def now_utc() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
@@ -61,24 +50,10 @@ def _status_label(status: ListingStatus) -> str:
     return _(life_cycle.STATUS_LABELS[status])
 
 
-# --- The service ---------------------------------------------------------------------------------
-
-
-class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
-    class Repo(SQLAlchemyAsyncRepository[Listing]):
-        model_type = Listing
-
-    repository_type = Repo
-
-    @property
-    def session(self) -> AsyncSession:
-        return self.repository.session  # type: ignore[return-value]
-
+class ListingService(ListingReads):
     # --- helpers shared by the writes ----------------------------------------------------------
 
     async def _category(self, community: Community, category_id: uuid.UUID | None) -> Category:
-        from marketplace.communities.category_service import CategoryService
-
         if category_id is None:
             raise InvalidInput("category_id", _("Choisissez une catégorie."))
         return await CategoryService(session=self.session).in_community(community.id, category_id)
@@ -114,17 +89,18 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
             raise InvalidInput.many(errors)
         return category, cleaned
 
-    def _outbox(self, listing: Listing) -> None:
-        operation = (
-            OutboxOperation.UPSERT if listing.status in life_cycle.SEARCHABLE else OutboxOperation.DELETE
-        )
-        self.session.add(SearchOutboxEntry(listing_id=listing.id, operation=operation))
-
-    async def _flush_with_outbox(self, listing: Listing) -> Listing:
-        await self.session.flush()  # assigns the id of a new listing, bumps the version of an edit
-        self._outbox(listing)
+    async def _flush_with_change(self, listing: Listing) -> Listing:
+        """Write the listing, then record its change (a new listing has its id once flushed)."""
+        await self.session.flush()
+        self.record_change(listing)
         await self.session.flush()
         return listing
+
+    def record_change(self, listing: Listing) -> None:
+        """Record, in this transaction, that readers may now find ``listing`` differently.
+
+        Also called by the photo service: a new cover changes what a search shows."""
+        record_listing_change(self.session, listing.id, findable=listing.status in life_cycle.SEARCHABLE)
 
     @staticmethod
     def _apply(listing: Listing, cleaned: CleanListing) -> bool:
@@ -146,25 +122,8 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
                 changed = True
         return changed
 
-    async def actors(self, viewer: Viewer, listing: Listing) -> set[Actor]:
-        """The capacities in which ``viewer`` acts on ``listing``."""
-        from marketplace.communities.service import CommunityService
-
-        held: set[Actor] = set()
-        if viewer.user_id is None:
-            return held
-        if listing.author_id == viewer.user_id:
-            held.add(Actor.AUTHOR)
-        if viewer.is_site_admin or await CommunityService(session=self.session).is_moderator(
-            listing.community_id, viewer.user_id
-        ):
-            held.add(Actor.MODERATOR)
-        return held
-
-    async def _require_active_member(self, listing: Listing, user: User) -> None:
-        from marketplace.communities.service import CommunityService
-
-        await CommunityService(session=self.session).require_member(listing.community, user)
+    async def _require_active_member(self, community: Community, user: User) -> None:
+        await CommunityService(session=self.session).require_member(community, user)
 
     # --- posting and editing --------------------------------------------------------------------
 
@@ -179,7 +138,8 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
     ) -> Listing:
         """Post a listing: published at once (available) unless ``draft``.
 
-        The caller has checked that ``author`` is an active member of ``community``."""
+        403 unless ``author`` is an active member of ``community``."""
+        await self._require_active_member(community, author)
         now = now or now_utc()
         category, cleaned = await self._clean(community, data)
         assert category is not None
@@ -198,7 +158,7 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
             self._open(listing, now)
         listing.status_changed_at = now
         self.session.add(listing)
-        return await self._flush_with_outbox(listing)
+        return await self._flush_with_change(listing)
 
     @staticmethod
     def _open(listing: Listing, now: datetime.datetime) -> None:
@@ -233,7 +193,7 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
                     status=_status_label(listing.status),
                 )
             )
-        await self._require_active_member(listing, viewer.user)
+        await self._require_active_member(listing.community, viewer.user)
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise InvalidInput(sorted(unknown)[0], _("Ce champ ne peut pas être modifié."))
@@ -249,7 +209,7 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
             changed = True
         if not changed:
             return listing  # nothing to write: no new version, no outbox row
-        return await self._flush_with_outbox(listing)
+        return await self._flush_with_change(listing)
 
     async def _keep_usable_attributes(self, community: Community, merged: ListingFields) -> ListingFields:
         try:
@@ -306,7 +266,7 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
             if len(reason) > REASON_MAX:
                 raise InvalidInput("reason", _("1000 caractères au plus."))
         if (listing.status, target) in life_cycle.PUBLISHING and viewer.user is not None:
-            await self._require_active_member(listing, viewer.user)
+            await self._require_active_member(listing.community, viewer.user)
         now = now or now_utc()
         if target == ListingStatus.AVAILABLE and listing.status in (
             ListingStatus.DRAFT,
@@ -320,7 +280,7 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
             listing.removal_reason = reason
             listing.removed_by_id = viewer.user_id
         listing.status_changed_at = now
-        return await self._flush_with_outbox(listing)
+        return await self._flush_with_change(listing)
 
     async def publish(self, listing: Listing, viewer: Viewer) -> Listing:
         """A draft becomes available."""
@@ -350,32 +310,32 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
             if life_cycle.decide(listing.status, ListingStatus.EXPIRED, {Actor.SYSTEM}) is Decision.ALLOWED:
                 listing.status = ListingStatus.EXPIRED
                 listing.status_changed_at = now
-                await self._flush_with_outbox(listing)
+                await self._flush_with_change(listing)
                 count += 1
         return count
 
-    async def move_to_category(self, from_category_id: uuid.UUID, to_category_id: uuid.UUID) -> int:
-        """Move every listing of a category to another (category merge); returns how many moved.
+    # --- categories: what a merge does to listings -----------------------------------------------
 
-        Attributes are kept as they are: a merge must not lose what authors wrote."""
-        target = await self.session.get(Category, to_category_id)
-        if target is None:
-            raise NotFound()
-        moving = await self.session.scalars(select(Listing).where(Listing.category_id == from_category_id))
-        count = 0
+    async def merge_categories(self, source: Category, into_id: uuid.UUID) -> tuple[Category, int]:
+        """Move the listings of ``source`` into another category of its community, then archive it.
+
+        The moved listings keep their attributes: the target takes the attribute keys of the
+        source, to show and edit them from now on. Returns the target and how many listings
+        moved; one change (the target category's) is recorded for the search index."""
+        categories = CategoryService(session=self.session)
+        into = await categories.merge_target(source, into_id)
+        moving = await self.session.scalars(select(Listing).where(Listing.category_id == source.id))
+        moved = 0
         for listing in moving.unique():
-            listing.category = target
-            listing.category_id = target.id
-            await self._flush_with_outbox(listing)
-            count += 1
-        return count
+            listing.category = into
+            listing.category_id = into.id
+            moved += 1
+        await categories.absorb(source, into)
+        record_change(self.session, ChangeSubject.CATEGORY, into.id)
+        await self.session.flush()
+        return into, moved
 
     # --- imports ------------------------------------------------------------------------------
-
-    async def by_ref(self, community_id: uuid.UUID, ref: str) -> Listing | None:
-        return await self.session.scalar(
-            select(Listing).where(Listing.community_id == community_id, Listing.ref == ref)
-        )
 
     async def import_listing(
         self,
@@ -425,7 +385,7 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
                 listing.published_at = created_at
                 listing.expires_at = max(created_at, now) + datetime.timedelta(days=lifetime_days)
             self.session.add(listing)
-            await self._flush_with_outbox(listing)
+            await self._flush_with_change(listing)
             return "created"
         changed = self._apply(listing, cleaned)
         if listing.category_id != category.id:
@@ -443,95 +403,5 @@ class ListingService(SQLAlchemyAsyncRepositoryService[Listing]):
             changed = True
         if not changed:
             return "unchanged"
-        await self._flush_with_outbox(listing)
+        await self._flush_with_change(listing)
         return "updated"
-
-    # --- reads, all through the visibility rule -------------------------------------------------
-
-    def _visible(self, viewer: Viewer) -> Select[Listing]:
-        return select(Listing).where(_readable(viewer))
-
-    async def visible(self, viewer: Viewer, listing_id: uuid.UUID) -> Listing:
-        """The listing if ``viewer`` may see it, else NotFound (the same answer as for no listing).
-
-        Drafts are seen by their author only; removed listings by their author and the
-        moderators of the community."""
-        listing = await self.session.scalar(self._visible(viewer).where(Listing.id == listing_id))
-        if listing is None:
-            raise NotFound(_("Cette annonce n'existe pas ou n'est pas visible."))
-        is_author = viewer.user_id is not None and listing.author_id == viewer.user_id
-        if listing.status == ListingStatus.DRAFT and not is_author:
-            raise NotFound(_("Cette annonce n'existe pas ou n'est pas visible."))
-        if (
-            listing.status == ListingStatus.REMOVED
-            and not is_author
-            and Actor.MODERATOR not in await self.actors(viewer, listing)
-        ):
-            raise NotFound(_("Cette annonce n'existe pas ou n'est pas visible."))
-        return listing
-
-    async def browse(
-        self,
-        viewer: Viewer,
-        community: Community,
-        *,
-        category_id: uuid.UUID | None = None,
-        kind: ListingKind | None = None,
-        page: int = 1,
-        per_page: int = 24,
-    ) -> tuple[list[Listing], int]:
-        """The findable listings of a community, newest first; a category includes its children."""
-        query = self._visible(viewer).where(
-            Listing.community_id == community.id, Listing.status.in_(life_cycle.SEARCHABLE)
-        )
-        if category_id is not None:
-            children = select(Category.id).where(
-                Category.community_id == community.id,
-                or_(Category.id == category_id, Category.parent_id == category_id),
-            )
-            query = query.where(Listing.category_id.in_(children))
-        if kind is not None:
-            query = query.where(Listing.kind == kind)
-        return await self._page(
-            query.order_by(Listing.published_at.desc(), Listing.id.desc()), page, per_page
-        )
-
-    async def latest(self, viewer: Viewer, limit: int = 8) -> list[Listing]:
-        """The newest findable listings of every community ``viewer`` may read (the home page)."""
-        query = (
-            self._visible(viewer)
-            .where(Listing.status.in_(life_cycle.SEARCHABLE))
-            .order_by(Listing.published_at.desc(), Listing.id.desc())
-            .limit(limit)
-        )
-        return list((await self.session.scalars(query)).unique())
-
-    async def of_author(
-        self, viewer: Viewer, *, status: ListingStatus | None = None, page: int = 1, per_page: int = 24
-    ) -> tuple[list[Listing], int]:
-        """The viewer's own listings in every status (drafts included), newest first.
-
-        Still through the visibility rule: a listing in a members-only group the author has
-        left is out of their reach like the rest of that group."""
-        if viewer.user_id is None:
-            return [], 0
-        query = self._visible(viewer).where(Listing.author_id == viewer.user_id)
-        if status is not None:
-            query = query.where(Listing.status == status)
-        return await self._page(query.order_by(Listing.created_at.desc(), Listing.id.desc()), page, per_page)
-
-    async def _page(self, query: Select[Listing], page: int, per_page: int) -> tuple[list[Listing], int]:
-        total = await self.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        rows = await self.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
-        return list(rows.unique()), int(total or 0)
-
-    async def count_visible(self, viewer: Viewer, community_id: uuid.UUID) -> int:
-        """How many findable listings of the community ``viewer`` may see (0 for an outsider)."""
-        total = await self.session.scalar(
-            select(func.count(Listing.id)).where(
-                Listing.community_id == community_id,
-                Listing.status.in_(life_cycle.SEARCHABLE),
-                _readable(viewer),
-            )
-        )
-        return int(total or 0)

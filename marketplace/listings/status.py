@@ -60,6 +60,9 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Actor]] = {
 
 # Findable in browse, counts and search.
 SEARCHABLE: frozenset[S] = frozenset({S.AVAILABLE, S.RESERVED})
+# Seen by every reader of the community; a draft is its author's alone, a removed listing its
+# author's and the moderators'.
+OPEN_TO_READERS: frozenset[S] = frozenset(set(S) - {S.DRAFT, S.REMOVED})
 # The author may still edit the text of the listing (done and removed are closed).
 EDITABLE: frozenset[S] = frozenset({S.DRAFT, S.AVAILABLE, S.RESERVED, S.WITHDRAWN, S.EXPIRED})
 # Moves that put a listing (back) in front of the neighbours: the author must still be a member.

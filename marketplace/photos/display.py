@@ -9,15 +9,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from urllib.parse import quote
 
+from marketplace.listings.models import Listing
+from marketplace.listings.status import EDITABLE
 from marketplace.photos.models import Photo
+from marketplace.photos.service import MAX_PHOTOS_PER_LISTING, PhotoService
 from marketplace.web.i18n import gettext as _
-
-if TYPE_CHECKING:
-    from marketplace.listings.models import Listing
-    from marketplace.photos.service import PhotoService
 
 VARIANT_NAMES: Final = ("thumb", "medium", "large")
 """Smallest first, as a ``srcset`` lists them."""
@@ -144,9 +143,6 @@ async def gallery_context(
     photos: PhotoService, listing: Listing, *, is_author: bool, is_moderator: bool
 ) -> dict[str, Any]:
     """The context of ``photos/_gallery.html`` and ``photos/_manage.html`` for one listing."""
-    from marketplace.listings.status import EDITABLE
-    from marketplace.photos.service import MAX_PHOTOS_PER_LISTING
-
     views = views_of(await photos.for_listing(listing.id), listing.title)
     return {
         "photos": views,

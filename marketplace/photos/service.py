@@ -22,6 +22,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final, Protocol
 
 import anyio
@@ -29,14 +30,16 @@ import anyio.to_thread
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from litestar.exceptions import HTTPException, NotAuthorizedException
-from sqlalchemy import Text, cast, event, func, or_, select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from marketplace.accounts.auth import Viewer
+from marketplace.communities.service import CommunityService
+from marketplace.db.side_effects import after_commit
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.listings import status as life_cycle
 from marketplace.listings.models import Listing
+from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
 from marketplace.photos.models import Photo
 from marketplace.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected, ProcessedPhoto, process_async
@@ -50,7 +53,6 @@ ALT_TEXT_MAX: Final = 200
 # Photos of one multi-file upload prepared at once: the pipeline's own limiter bounds the
 # decoding process-wide; this bounds how many uploads one request holds in memory.
 _PREPARED_AT_ONCE: Final = 2
-_PENDING_DELETIONS: Final = "marketplace.photos.pending_deletions"
 
 
 class UnacceptablePhoto(HTTPException):
@@ -158,19 +160,7 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         """The cover (first photo) of each listing that has one, in one query, for the cards.
 
         The caller has read these listings through the visibility rule."""
-        ids = list(dict.fromkeys(listing_ids))
-        if not ids:
-            return {}
-        rank = (
-            func.row_number()
-            .over(partition_by=Photo.listing_id, order_by=(Photo.position, Photo.id))
-            .label("rank")
-        )
-        ranked = select(Photo.id, rank).where(Photo.listing_id.in_(ids)).subquery()
-        rows = await self.session.scalars(
-            select(Photo).join(ranked, ranked.c.id == Photo.id).where(ranked.c.rank == 1)
-        )
-        return {photo.listing_id: photo for photo in rows}
+        return await covers_of(self.session, listing_ids)
 
     async def count_for(self, listing_id: uuid.UUID) -> int:
         total = await self.session.scalar(select(func.count(Photo.id)).where(Photo.listing_id == listing_id))
@@ -195,8 +185,6 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
     async def require_author(self, listing: Listing, viewer: Viewer) -> None:
         """Only the author changes a listing's photos, while the listing can still be edited,
         and while they are still a member of its community."""
-        from marketplace.communities.service import CommunityService
-
         if viewer.user is None:
             raise NotAuthorizedException(detail=_("Connectez-vous pour continuer."))
         if listing.author_id != viewer.user_id:
@@ -209,8 +197,6 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
 
     async def _require_may_delete(self, listing: Listing, viewer: Viewer) -> None:
         """The author deletes their photos whatever the status; moderators delete any photo."""
-        from marketplace.listings.service import ListingService
-
         if viewer.user is None:
             raise NotAuthorizedException(detail=_("Connectez-vous pour continuer."))
         actors = await ListingService(session=self.session).actors(viewer, listing)
@@ -312,7 +298,13 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         )
         self.session.add(photo)
         await self.session.flush()
+        if photo.position == 0:
+            self._record_change(listing)  # the listing's first photo: its new cover
         return photo
+
+    def _record_change(self, listing: Listing) -> None:
+        """The listing's photos changed as readers see them (its cover, its gallery)."""
+        ListingService(session=self.session).record_change(listing)
 
     # --- order, cover, alt text ------------------------------------------------------------------
 
@@ -325,14 +317,14 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
             raise InvalidInput(
                 "ids", _("Donnez chacune des photos de l'annonce une fois, dans l'ordre voulu.")
             )
-        return await self._renumber([by_id[photo_id] for photo_id in ids])
+        return await self._renumber([by_id[photo_id] for photo_id in ids], listing=listing)
 
     async def set_cover(self, listing: Listing, viewer: Viewer, photo_id: uuid.UUID) -> list[Photo]:
         """The photo becomes the first one (the cover); the others keep their order."""
         await self.require_author(listing, viewer)
         photo = await self.of_listing(listing, photo_id)
         others = [item for item in await self.for_listing(listing.id) if item.id != photo.id]
-        return await self._renumber([photo, *others])
+        return await self._renumber([photo, *others], listing=listing)
 
     async def move(self, listing: Listing, viewer: Viewer, photo_id: uuid.UUID, offset: int) -> list[Photo]:
         """Move a photo one place earlier (-1) or later (+1); at either end nothing changes."""
@@ -343,7 +335,7 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         target = index + (1 if offset > 0 else -1)
         if 0 <= target < len(photos):
             photos[index], photos[target] = photos[target], photos[index]
-        return await self._renumber(photos)
+        return await self._renumber(photos, listing=listing)
 
     async def set_alt_text(
         self, listing: Listing, viewer: Viewer, photo_id: uuid.UUID, alt_text: str
@@ -355,7 +347,10 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         await self.session.flush()
         return photo
 
-    async def _renumber(self, ordered: list[Photo]) -> list[Photo]:
+    async def _renumber(self, ordered: list[Photo], *, listing: Listing | None = None) -> list[Photo]:
+        """Positions 0, 1, 2 … in this order; with ``listing``, a new cover is recorded as its change."""
+        if listing is not None and ordered and ordered[0].position != 0:
+            self._record_change(listing)
         for position, photo in enumerate(ordered):
             if photo.position != position:
                 photo.position = position
@@ -372,6 +367,8 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         await self.session.delete(photo)
         await self.session.flush()
         await self._renumber(await self.for_listing(listing.id))
+        self._record_change(listing)
+        await self.session.flush()
         await self._remove_unreferenced_after_commit(keys)
 
     async def delete_for_listing(self, listing_id: uuid.UUID) -> int:
@@ -393,7 +390,7 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
             return
         orphaned = keys - await self._referenced_among(keys)
         if orphaned:
-            _delete_files_after_commit(self.session, self.storage, orphaned)
+            after_commit(self.session, partial(_delete_files, self.storage, orphaned))
 
     async def _referenced_among(self, keys: set[str]) -> set[str]:
         """Those of ``keys`` that some photo row still uses (rows deleted in this transaction
@@ -411,6 +408,23 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         return used
 
 
+async def covers_of(session: AsyncSession, listing_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Photo]:
+    """The cover (first photo) of each listing that has one, in one query (cards, search documents)."""
+    ids = list(dict.fromkeys(listing_ids))
+    if not ids:
+        return {}
+    rank = (
+        func.row_number()
+        .over(partition_by=Photo.listing_id, order_by=(Photo.position, Photo.id))
+        .label("rank")
+    )
+    ranked = select(Photo.id, rank).where(Photo.listing_id.in_(ids)).subquery()
+    rows = await session.scalars(
+        select(Photo).join(ranked, ranked.c.id == Photo.id).where(ranked.c.rank == 1)
+    )
+    return {photo.listing_id: photo for photo in rows}
+
+
 async def _read_capped(source: PhotoSource) -> bytes:
     """At most one byte over the limit: enough for the pipeline to answer 413 without holding
     a huge upload in memory (the multipart parser spooled it to disk)."""
@@ -424,28 +438,13 @@ def _clean_alt_text(alt_text: str) -> str:
     return alt_text
 
 
-def _delete_files_after_commit(session: AsyncSession, storage: PhotoStorage, keys: set[str]) -> None:
-    """Remove ``keys`` from ``storage`` once the session's transaction commits; forget them on rollback.
+def _delete_files(storage: PhotoStorage, keys: set[str]) -> None:
+    """Remove ``keys`` from ``storage`` (after the commit that let go of them).
 
     Unlinking a few files is a metadata operation of microseconds, done in the commit's own
     step. A remote object store would rather queue these deletions."""
-    sync_session = session.sync_session
-    pending: set[str] | None = sync_session.info.get(_PENDING_DELETIONS)
-    if pending is None:
-        pending = sync_session.info[_PENDING_DELETIONS] = set()
-
-        def after_commit(committed: Session) -> None:
-            doomed = committed.info.pop(_PENDING_DELETIONS, set())
-            committed.info[_PENDING_DELETIONS] = set()
-            for key in sorted(doomed):
-                try:
-                    storage.delete(key)
-                except OSError:  # the collector will find it
-                    logger.warning("Could not delete photo file %s", key, exc_info=True)
-
-        def after_rollback(rolled_back: Session) -> None:
-            rolled_back.info[_PENDING_DELETIONS] = set()
-
-        event.listen(sync_session, "after_commit", after_commit)
-        event.listen(sync_session, "after_rollback", after_rollback)
-    pending |= keys
+    for key in sorted(keys):
+        try:
+            storage.delete(key)
+        except OSError:  # the collector will find it
+            logger.warning("Could not delete photo file %s", key, exc_info=True)

@@ -22,8 +22,9 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from marketplace.accounts.auth import Viewer
 from marketplace.communities.models import Visibility
 from marketplace.errors import NotFound
-from marketplace.listings.models import Listing, ListingStatus
+from marketplace.listings.models import Listing
 from marketplace.listings.service import ListingService
+from marketplace.listings.status import OPEN_TO_READERS
 from marketplace.photos.dependencies import PHOTO_DEPENDENCIES
 from marketplace.photos.display import variant_hash
 from marketplace.photos.models import Photo
@@ -41,12 +42,10 @@ PHOTO_HEADERS: Final = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-# Listings anybody who may read the community sees (drafts: the author; removed: moderators).
-_OPEN_STATUSES: Final = frozenset(set(ListingStatus) - {ListingStatus.DRAFT, ListingStatus.REMOVED})
 
 
 def caching_for(listing: Listing) -> str:
-    if listing.community.visibility == Visibility.PUBLIC and listing.status in _OPEN_STATUSES:
+    if listing.community.visibility == Visibility.PUBLIC and listing.status in OPEN_TO_READERS:
         return PUBLIC_CACHING
     return PRIVATE_CACHING
 

@@ -12,8 +12,9 @@ from litestar import Litestar
 from sqlalchemy import func, select
 
 from marketplace.communities.models import Category, Community
+from marketplace.indexing.models import SearchOutboxEntry
 from marketplace.listings.importer import ImportReport, import_listings
-from marketplace.listings.models import Listing, SearchOutboxEntry
+from marketplace.listings.models import Listing
 from marketplace.operations import transaction
 from tests.integration.listings.conftest import Board
 

@@ -9,7 +9,8 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import select
 
-from marketplace.listings.models import Listing, SearchOutboxEntry
+from marketplace.indexing.models import SearchOutboxEntry
+from marketplace.listings.models import Listing
 from marketplace.listings.service import ListingService
 from marketplace.operations import transaction
 from tests.integration.listings.conftest import Board
@@ -123,7 +124,7 @@ async def test_every_write_leaves_a_search_outbox_row(board: Board, app: Litesta
         rows = list(
             await session.scalars(
                 select(SearchOutboxEntry.operation)
-                .join(Listing, Listing.id == SearchOutboxEntry.listing_id)
+                .join(Listing, Listing.id == SearchOutboxEntry.subject_id)
                 .order_by(SearchOutboxEntry.id)
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace.errors import InvalidInput
-from marketplace.listings.attributes import (
+from marketplace.communities.attributes import (
     ATTRIBUTE_KEYS,
     CATALOGUE,
     CONDITIONS,
@@ -115,7 +115,7 @@ def test_catalogue_offers_every_key_with_a_french_label() -> None:
 
 
 def test_stored_values_read_in_the_readers_language() -> None:
-    from marketplace.listings.attributes import CATALOGUE, value_label
+    from marketplace.communities.attributes import CATALOGUE, value_label
     from marketplace.web.i18n import current_language
 
     token = current_language.set("en")
