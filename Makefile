@@ -15,8 +15,8 @@ run: install static
 	$(BIN)/marketplace run --host 127.0.0.1 --port 8000
 
 test: install static
-	$(BIN)/ruff check marketplace tests bench
-	$(BIN)/ruff format --check marketplace tests bench
+	$(BIN)/ruff check marketplace search tests bench
+	$(BIN)/ruff format --check marketplace search tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
