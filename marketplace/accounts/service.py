@@ -10,19 +10,16 @@ import uuid
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from marketplace.accounts import passwords
+from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.models import ApiToken, User
 from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.web.i18n import gettext as _
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "mkt_"  # noqa: S105 (a label, not a secret)
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def token_digest(token: str) -> str:
@@ -88,16 +85,22 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
     async def change_password(self, user: User, current_password: str, new_password: str) -> User:
         if not await passwords.verify_password(user.password_hash, current_password):
             raise InvalidInput("current_password", _("Le mot de passe actuel est incorrect."))
-        check_password_rules(new_password, field="new_password")
-        user.password_hash = await passwords.hash_password(new_password)
-        user.password_changed_at = _now()
-        return await self.update(user)
+        return await self.set_password(user, new_password)
 
     async def set_password(self, user: User, new_password: str) -> User:
-        """Administrative reset (CLI), without the current password."""
-        check_password_rules(new_password)
+        """A new password (also the CLI's reset, without the current one).
+
+        Every other way in stops working: sessions opened before (``password_changed_at``) and
+        every API token of the account, revoked here in the same transaction."""
+        check_password_rules(new_password, field="new_password")
+        now = _now()
         user.password_hash = await passwords.hash_password(new_password)
-        user.password_changed_at = _now()
+        user.password_changed_at = now
+        await self.repository.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
         return await self.update(user)
 
 
