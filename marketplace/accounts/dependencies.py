@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Request
 from litestar.di import Provide
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.service import ApiTokenService, UserService
 from marketplace.accounts.throttle import LoginThrottle
 
-
-async def provide_users(db_session: AsyncSession) -> UserService:
-    return UserService(session=db_session)
-
-
-async def provide_tokens(db_session: AsyncSession) -> ApiTokenService:
-    return ApiTokenService(session=db_session)
+provide_users = create_service_provider(UserService)
+provide_tokens = create_service_provider(ApiTokenService)
 
 
 async def provide_throttle(request: Request[Any, Any, Any]) -> LoginThrottle:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,13 +16,8 @@ from marketplace.communities.service import CommunityService
 from marketplace.errors import NotFound
 from marketplace.web.i18n import gettext as _
 
-
-async def provide_communities(db_session: AsyncSession) -> CommunityService:
-    return CommunityService(session=db_session)
-
-
-async def provide_categories(db_session: AsyncSession) -> CategoryService:
-    return CategoryService(session=db_session)
+provide_communities = create_service_provider(CommunityService)
+provide_categories = create_service_provider(CategoryService)
 
 
 async def provide_community(slug: str, communities: CommunityService) -> Community:

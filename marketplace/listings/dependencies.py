@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar.di import Provide
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.communities.dependencies import provide_categories, provide_communities
 from marketplace.listings.service import ListingService
 from marketplace.photos.dependencies import provide_photos, provide_storage
 
-
-async def provide_listings(db_session: AsyncSession) -> ListingService:
-    return ListingService(session=db_session)
-
+provide_listings = create_service_provider(ListingService)
 
 LISTING_DEPENDENCIES = {
     "listings": Provide(provide_listings),

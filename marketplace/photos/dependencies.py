@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Request
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,16 +32,13 @@ async def provide_storage(request: Request[Any, Any, Any]) -> PhotoStorage:
 
 
 async def provide_photos(db_session: AsyncSession, storage: PhotoStorage) -> PhotoService:
+    # Written out: create_service_provider passes the service only its own keywords, not a storage.
     return PhotoService(session=db_session, storage=storage)
-
-
-async def provide_listings(db_session: AsyncSession) -> ListingService:
-    # Not imported from listings.dependencies, which imports this module (the posting form).
-    return ListingService(session=db_session)
 
 
 PHOTO_DEPENDENCIES = {
     "storage": Provide(provide_storage),
     "photos": Provide(provide_photos),
-    "listings": Provide(provide_listings),
+    # Not listings.dependencies' provider: that module imports this one (listings show photos).
+    "listings": Provide(create_service_provider(ListingService)),
 }
