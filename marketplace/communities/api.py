@@ -34,18 +34,8 @@ from marketplace.communities.schemas import (
     RoleInput,
 )
 from marketplace.communities.service import CommunityService
-from marketplace.errors import InvalidInput, NotFound
-from marketplace.web.i18n import gettext as _
+from marketplace.errors import NotFound
 from marketplace.web.pagination import DEFAULT_PER_PAGE, Page, clamp
-
-
-def parse_status(status: str | None) -> MembershipStatus | None:
-    if not status:
-        return None
-    try:
-        return MembershipStatus(status)
-    except ValueError as error:
-        raise InvalidInput("status", _("Statut inconnu : pending, active, rejected ou banned.")) from error
 
 
 async def categories_page(
@@ -136,15 +126,14 @@ class CommunitiesApi(Controller):
         access: CommunityAccess,
         community: Community,
         communities: CommunityService,
-        status: str | None = None,
+        status: MembershipStatus | None = None,
         page: int = 1,
         per_page: int = DEFAULT_PER_PAGE,
     ) -> Page[MembershipOut]:
         """Moderators and admins: applicants (``status=pending``) with their answers, members, bans."""
         access.require_moderator()
-        wanted = parse_status(status)
         page, per_page = clamp(page, per_page)
-        rows, total = await communities.page_of_members(community, wanted, page, per_page)
+        rows, total = await communities.page_of_members(community, status, page, per_page)
         return Page(items=[MembershipOut.of(row) for row in rows], total=total, page=page, per_page=per_page)
 
     @post("/{slug:str}/members/{user_id:uuid}/approve", operation_id="approveMember", status_code=HTTP_200_OK)

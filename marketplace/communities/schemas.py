@@ -9,7 +9,15 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from marketplace.communities.models import Category, Community, Membership
+from marketplace.communities.models import (
+    Category,
+    Community,
+    JoinPolicy,
+    Membership,
+    MembershipStatus,
+    Role,
+    Visibility,
+)
 
 
 def _set_fields(struct: msgspec.Struct) -> dict[str, Any]:
@@ -27,8 +35,8 @@ class CommunityInput(msgspec.Struct):
     name: str
     description: str = ""
     rules: str = ""
-    visibility: str = "public"
-    join_policy: str = "open"
+    visibility: Visibility = Visibility.PUBLIC
+    join_policy: JoinPolicy = JoinPolicy.OPEN
     join_question: str = ""
     pickup_areas: list[str] = msgspec.field(default_factory=list)
     template: str = "none"
@@ -39,8 +47,8 @@ class CommunityPatch(msgspec.Struct):
     name: str | UnsetType = UNSET
     description: str | UnsetType = UNSET
     rules: str | UnsetType = UNSET
-    visibility: str | UnsetType = UNSET
-    join_policy: str | UnsetType = UNSET
+    visibility: Visibility | UnsetType = UNSET
+    join_policy: JoinPolicy | UnsetType = UNSET
     join_question: str | UnsetType = UNSET
     pickup_areas: list[str] | UnsetType = UNSET
     listing_lifetime_days: int | UnsetType = UNSET
@@ -54,8 +62,8 @@ class MembershipOut(msgspec.Struct):
     community_id: uuid.UUID
     user_id: uuid.UUID
     display_name: str
-    role: str
-    status: str
+    role: Role
+    status: MembershipStatus
     answer: str
     created_at: datetime.datetime
     decided_at: datetime.datetime | None
@@ -68,8 +76,8 @@ class MembershipOut(msgspec.Struct):
             community_id=membership.community_id,
             user_id=membership.user_id,
             display_name=membership.user.display_name,
-            role=str(membership.role),
-            status=str(membership.status),
+            role=membership.role,
+            status=membership.status,
             answer=membership.answer,
             created_at=membership.created_at,
             decided_at=membership.decided_at,
@@ -83,8 +91,8 @@ class CommunityOut(msgspec.Struct):
     name: str
     description: str
     rules: str
-    visibility: str
-    join_policy: str
+    visibility: Visibility
+    join_policy: JoinPolicy
     join_question: str
     pickup_areas: list[str]
     listing_lifetime_days: int
@@ -100,8 +108,8 @@ class CommunityOut(msgspec.Struct):
             name=community.name,
             description=community.description,
             rules=community.rules,
-            visibility=str(community.visibility),
-            join_policy=str(community.join_policy),
+            visibility=community.visibility,
+            join_policy=community.join_policy,
             join_question=community.join_question,
             pickup_areas=list(community.pickup_areas or []),
             listing_lifetime_days=community.listing_lifetime_days,
@@ -119,7 +127,7 @@ class DecisionInput(msgspec.Struct):
 
 
 class RoleInput(msgspec.Struct):
-    role: str
+    role: Role
 
 
 # --- categories --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.communities.models import Community
 from marketplace.communities.service import CommunityService
 from marketplace.communities.visibility import may_read_community
-from marketplace.errors import InvalidInput, NotFound
+from marketplace.errors import NotFound
 from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.schemas import ListingInput, ListingOut, ListingPatch, StatusInput
@@ -31,24 +31,6 @@ async def readable_community(
     if not await may_read_community(listings.session, viewer, community):
         raise NotFound(_("Ce groupe n'existe pas ou son contenu est réservé à ses membres."))
     return community
-
-
-def parse_kind(kind: str | None) -> ListingKind | None:
-    if not kind:
-        return None
-    try:
-        return ListingKind(kind)
-    except ValueError:
-        raise InvalidInput("kind", _("Type inconnu : give, swap, sell ou wanted.")) from None
-
-
-def parse_status(status: str | None) -> ListingStatus | None:
-    if not status:
-        return None
-    try:
-        return ListingStatus(status)
-    except ValueError:
-        raise InvalidInput("status", _("Statut inconnu.")) from None
 
 
 async def listing_out(
@@ -113,7 +95,7 @@ class CommunityListingsApi(Controller):
         listings: ListingService,
         photos: PhotoService,
         category: uuid.UUID | None = None,
-        kind: str | None = None,
+        kind: ListingKind | None = None,
         page: int = 1,
         per_page: int = DEFAULT_PER_PAGE,
     ) -> Page[ListingOut]:
@@ -121,7 +103,7 @@ class CommunityListingsApi(Controller):
         community = await readable_community(communities, listings, viewer, slug)
         page, per_page = clamp(page, per_page)
         items, total = await listings.browse(
-            viewer, community, category_id=category, kind=parse_kind(kind), page=page, per_page=per_page
+            viewer, community, category_id=category, kind=kind, page=page, per_page=per_page
         )
         return await page_of_listings(items, photos, total, page, per_page)
 
@@ -184,13 +166,11 @@ class MyListingsApi(Controller):
         viewer: Viewer,
         listings: ListingService,
         photos: PhotoService,
-        status: str | None = None,
+        status: ListingStatus | None = None,
         page: int = 1,
         per_page: int = DEFAULT_PER_PAGE,
     ) -> Page[ListingOut]:
         """My listings in every status, drafts included, newest first."""
         page, per_page = clamp(page, per_page)
-        items, total = await listings.of_author(
-            viewer, status=parse_status(status), page=page, per_page=per_page
-        )
+        items, total = await listings.of_author(viewer, status=status, page=page, per_page=per_page)
         return await page_of_listings(items, photos, total, page, per_page, show_removal=True)

@@ -8,19 +8,24 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+from litestar.params import KwargDefinition
 from msgspec import UNSET, UnsetType
 
-from marketplace.listings.models import Listing
+from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.rules import ListingFields, cents_to_euros
 from marketplace.photos.models import Photo
 from marketplace.photos.schemas import PhotoOut
 
+# The kind an author sends stays a string here, its values listed in the OpenAPI document: the
+# service checks it with the other fields, so that one answer names every field at fault.
+KIND_VALUES = KwargDefinition(schema_extra={"enum": [kind.value for kind in ListingKind]})
+
 
 class ListingInput(msgspec.Struct):
-    kind: str
+    kind: Annotated[str, KIND_VALUES]
     title: str
     category_id: uuid.UUID
     description: str = ""
@@ -49,7 +54,7 @@ class ListingPatch(msgspec.Struct):
     """An edit: the ``version`` the author read, and only the fields to change."""
 
     version: int | None = None
-    kind: str | UnsetType = UNSET
+    kind: Annotated[str | UnsetType, KIND_VALUES] = UNSET
     title: str | UnsetType = UNSET
     category_id: uuid.UUID | UnsetType = UNSET
     description: str | UnsetType = UNSET
@@ -76,7 +81,7 @@ def _exact(price: float | None) -> str | None:
 
 
 class StatusInput(msgspec.Struct):
-    status: str
+    status: ListingStatus
     reason: str = ""
     version: int | None = None
 
@@ -93,7 +98,7 @@ class ListingOut(msgspec.Struct):
     category_id: uuid.UUID
     category: str
     author: AuthorOut
-    kind: str
+    kind: ListingKind
     title: str
     description: str
     price: float | None
@@ -101,7 +106,7 @@ class ListingOut(msgspec.Struct):
     condition: str | None
     attributes: dict[str, Any]
     pickup_area: str
-    status: str
+    status: ListingStatus
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -122,7 +127,7 @@ class ListingOut(msgspec.Struct):
             category_id=listing.category_id,
             category=listing.category.name,
             author=AuthorOut(id=listing.author_id, display_name=listing.author.display_name),
-            kind=str(listing.kind),
+            kind=listing.kind,
             title=listing.title,
             description=listing.description,
             price=cents_to_euros(listing.price_cents),
@@ -130,7 +135,7 @@ class ListingOut(msgspec.Struct):
             condition=listing.condition,
             attributes=dict(listing.attributes or {}),
             pickup_area=listing.pickup_area,
-            status=str(listing.status),
+            status=listing.status,
             version=listing.version,
             created_at=listing.created_at,
             updated_at=listing.updated_at,
