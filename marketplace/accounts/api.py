@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -53,7 +54,7 @@ class AuthApi(Controller):
     @post("/register", operation_id="register", status_code=HTTP_201_CREATED)
     async def register(self, data: RegisterInput, users: UserService) -> UserOut:
         user = await users.register(email=data.email, password=data.password, display_name=data.display_name)
-        return UserOut.of(user)
+        return msgspec.convert(user, UserOut, from_attributes=True)
 
     @post("/login", operation_id="login", status_code=HTTP_200_OK)
     async def login(
@@ -61,7 +62,7 @@ class AuthApi(Controller):
     ) -> UserOut:
         user = await checked_login(users, throttle, request, data.email, data.password)
         start_session(request, user)
-        return UserOut.of(user)
+        return msgspec.convert(user, UserOut, from_attributes=True)
 
     @post("/logout", operation_id="logout", status_code=HTTP_204_NO_CONTENT)
     async def logout(self, request: Request[Any, Any, Any]) -> None:
@@ -69,7 +70,7 @@ class AuthApi(Controller):
 
     @get("/me", operation_id="me")
     async def me(self, user: User) -> UserOut:
-        return UserOut.of(user)
+        return msgspec.convert(user, UserOut, from_attributes=True)
 
     @post("/password", operation_id="changePassword", status_code=HTTP_204_NO_CONTENT)
     async def change_password(
@@ -94,7 +95,7 @@ class AuthApi(Controller):
 
     @get("/tokens", operation_id="listTokens")
     async def list_tokens(self, user: User, tokens: ApiTokenService) -> list[TokenOut]:
-        return [TokenOut.of(row) for row in await tokens.of_user(user)]
+        return msgspec.convert(await tokens.of_user(user), list[TokenOut], from_attributes=True)
 
     @delete("/tokens/{token_id:uuid}", operation_id="revokeToken", status_code=HTTP_204_NO_CONTENT)
     async def revoke_token(self, token_id: uuid.UUID, user: User, tokens: ApiTokenService) -> None:

@@ -1,4 +1,7 @@
-"""API shapes of accounts (msgspec Structs, never the ORM models)."""
+"""API shapes of accounts (msgspec Structs, never the ORM models).
+
+``UserOut`` and ``TokenOut`` are filled from the rows by ``msgspec.convert(..., from_attributes=True)``:
+their fields are the rows' own."""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ import datetime
 import uuid
 
 import msgspec
-
-from marketplace.accounts.models import ApiToken, User
 
 
 class RegisterInput(msgspec.Struct):
@@ -38,10 +39,6 @@ class UserOut(msgspec.Struct):
     display_name: str
     is_admin: bool
 
-    @classmethod
-    def of(cls, user: User) -> UserOut:
-        return cls(id=user.id, email=user.email, display_name=user.display_name, is_admin=user.is_admin)
-
 
 class TokenOut(msgspec.Struct):
     id: uuid.UUID
@@ -49,16 +46,6 @@ class TokenOut(msgspec.Struct):
     prefix: str
     created_at: datetime.datetime
     last_used_at: datetime.datetime | None
-
-    @classmethod
-    def of(cls, row: ApiToken) -> TokenOut:
-        return cls(
-            id=row.id,
-            name=row.name,
-            prefix=row.prefix,
-            created_at=row.created_at,
-            last_used_at=row.last_used_at,
-        )
 
 
 class NewTokenOut(msgspec.Struct):

@@ -1,10 +1,14 @@
-"""API shapes of communities, memberships and categories (msgspec Structs, never the ORM models)."""
+"""API shapes of communities, memberships and categories (msgspec Structs, never the ORM models).
+
+Also the two conversions every domain's shapes use: a row to its output shape, a PATCH body to
+the changes it carries.
+"""
 
 from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -19,8 +23,19 @@ from marketplace.communities.models import (
     Visibility,
 )
 
+OutT = TypeVar("OutT", bound=msgspec.Struct)
 
-def _set_fields(struct: msgspec.Struct) -> dict[str, Any]:
+
+def from_row(out_type: type[OutT], row: object, **computed: Any) -> OutT:
+    """``out_type`` from the row's attributes of the same names, and ``computed`` for the others.
+
+    A computed UNSET leaves its field out. msgspec checks every value against its field's type."""
+    values = {name: getattr(row, name) for name in out_type.__struct_fields__ if name not in computed}
+    values.update((name, value) for name, value in computed.items() if value is not UNSET)
+    return msgspec.convert(values, out_type)
+
+
+def set_fields(struct: msgspec.Struct) -> dict[str, Any]:
     """The fields a PATCH body carries (absent ones are UNSET)."""
     return {
         name: getattr(struct, name) for name in struct.__struct_fields__ if getattr(struct, name) is not UNSET
@@ -54,7 +69,7 @@ class CommunityPatch(msgspec.Struct):
     listing_lifetime_days: int | UnsetType = UNSET
 
     def changes(self) -> dict[str, Any]:
-        return _set_fields(self)
+        return set_fields(self)
 
 
 class MembershipOut(msgspec.Struct):
@@ -71,18 +86,7 @@ class MembershipOut(msgspec.Struct):
 
     @classmethod
     def of(cls, membership: Membership) -> MembershipOut:
-        return cls(
-            id=membership.id,
-            community_id=membership.community_id,
-            user_id=membership.user_id,
-            display_name=membership.user.display_name,
-            role=membership.role,
-            status=membership.status,
-            answer=membership.answer,
-            created_at=membership.created_at,
-            decided_at=membership.decided_at,
-            decision_message=membership.decision_message,
-        )
+        return from_row(cls, membership, display_name=membership.user.display_name)
 
 
 class CommunityOut(msgspec.Struct):
@@ -102,18 +106,10 @@ class CommunityOut(msgspec.Struct):
 
     @classmethod
     def of(cls, community: Community, membership: Membership | None) -> CommunityOut:
-        return cls(
-            id=community.id,
-            slug=community.slug,
-            name=community.name,
-            description=community.description,
-            rules=community.rules,
-            visibility=community.visibility,
-            join_policy=community.join_policy,
-            join_question=community.join_question,
+        return from_row(
+            cls,
+            community,
             pickup_areas=list(community.pickup_areas or []),
-            listing_lifetime_days=community.listing_lifetime_days,
-            created_at=community.created_at,
             my_membership=MembershipOut.of(membership) if membership is not None else None,
         )
 
@@ -148,7 +144,7 @@ class CategoryPatch(msgspec.Struct):
     archived: bool | UnsetType = UNSET
 
     def changes(self) -> dict[str, Any]:
-        return _set_fields(self)
+        return set_fields(self)
 
 
 class CategoryOrder(msgspec.Struct):
@@ -171,15 +167,8 @@ class CategoryOut(msgspec.Struct):
 
     @classmethod
     def of(cls, category: Category, listing_count: int = 0) -> CategoryOut:
-        return cls(
-            id=category.id,
-            community_id=category.community_id,
-            name=category.name,
-            position=category.position,
-            parent_id=category.parent_id,
-            archived=category.archived,
-            attributes=list(category.attributes or []),
-            listing_count=listing_count,
+        return from_row(
+            cls, category, attributes=list(category.attributes or []), listing_count=listing_count
         )
 
 

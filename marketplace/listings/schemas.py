@@ -14,6 +14,7 @@ import msgspec
 from litestar.params import KwargDefinition
 from msgspec import UNSET, UnsetType
 
+from marketplace.communities.schemas import from_row, set_fields
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.rules import ListingFields, cents_to_euros
 from marketplace.photos.models import Photo
@@ -65,11 +66,8 @@ class ListingPatch(msgspec.Struct):
     wanted_in_exchange: str | UnsetType = UNSET
 
     def changes(self) -> dict[str, Any]:
-        changes = {
-            name: getattr(self, name)
-            for name in self.__struct_fields__
-            if name != "version" and getattr(self, name) is not UNSET
-        }
+        changes = set_fields(self)
+        changes.pop("version", None)
         if "price" in changes:
             changes["price"] = _exact(changes["price"])
         return changes
@@ -120,28 +118,14 @@ class ListingOut(msgspec.Struct):
 
     @classmethod
     def of(cls, listing: Listing, *, show_removal: bool = False, photos: Sequence[Photo] = ()) -> ListingOut:
-        return cls(
-            id=listing.id,
-            ref=listing.ref,
+        return from_row(
+            cls,
+            listing,
             community=listing.community.slug,
-            category_id=listing.category_id,
             category=listing.category.name,
             author=AuthorOut(id=listing.author_id, display_name=listing.author.display_name),
-            kind=listing.kind,
-            title=listing.title,
-            description=listing.description,
             price=cents_to_euros(listing.price_cents),
-            wanted_in_exchange=listing.wanted_in_exchange,
-            condition=listing.condition,
             attributes=dict(listing.attributes or {}),
-            pickup_area=listing.pickup_area,
-            status=listing.status,
-            version=listing.version,
-            created_at=listing.created_at,
-            updated_at=listing.updated_at,
-            published_at=listing.published_at,
-            expires_at=listing.expires_at,
-            status_changed_at=listing.status_changed_at,
             removal_reason=listing.removal_reason if show_removal else UNSET,
             photos=[PhotoOut.of(photo, listing.title) for photo in photos],
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import msgspec
 from litestar.datastructures import UploadFile
 
+from marketplace.communities.schemas import from_row
 from marketplace.photos.display import effective_alt_text, photo_url
 from marketplace.photos.models import Photo
 
@@ -42,14 +43,10 @@ class PhotoOut(msgspec.Struct):
 
     @classmethod
     def of(cls, photo: Photo, listing_title: str) -> PhotoOut:
-        return cls(
-            id=photo.id,
-            listing_id=photo.listing_id,
-            position=photo.position,
-            width=photo.width,
-            height=photo.height,
+        return from_row(
+            cls,
+            photo,
             alt_text=effective_alt_text(photo, listing_title),
-            placeholder_color=photo.placeholder_color,
             urls=PhotoUrls(
                 thumb=photo_url(photo, "thumb"),
                 medium=photo_url(photo, "medium"),
