@@ -1,0 +1,194 @@
+"""The API's OpenAPI contract: the values each enum field accepts, the operations and their codes.
+
+A client reads the allowed values of ``kind``, ``status``, ``visibility``, ``role`` and
+``join_policy`` from the document rather than from error messages, and an unknown value in a
+query is the client's mistake (400 naming the parameter), never the server's (500).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from marketplace.communities.models import JoinPolicy, MembershipStatus, Role, Visibility
+from marketplace.listings.models import ListingKind, ListingStatus
+
+pytestmark = pytest.mark.anyio
+
+# operationId: the status code of its success, as documented and as answered.
+SUCCESS_CODES = {
+    "register": 201,
+    "login": 200,
+    "logout": 204,
+    "me": 200,
+    "changePassword": 204,
+    "createToken": 201,
+    "listTokens": 200,
+    "revokeToken": 204,
+    "createCommunity": 201,
+    "listCommunities": 200,
+    "getCommunity": 200,
+    "updateCommunity": 200,
+    "joinCommunity": 201,
+    "leaveCommunity": 200,
+    "listMembers": 200,
+    "approveMember": 200,
+    "rejectMember": 200,
+    "banMember": 200,
+    "setMemberRole": 200,
+    "listCategories": 200,
+    "createCategory": 201,
+    "reorderCategories": 200,
+    "getCategory": 200,
+    "updateCategory": 200,
+    "mergeCategory": 200,
+    "createListing": 201,
+    "browseListings": 200,
+    "getListing": 200,
+    "editListing": 200,
+    "changeListingStatus": 200,
+    "myListings": 200,
+    "listPhotos": 200,
+    "addPhoto": 201,
+    "reorderPhotos": 200,
+    "editPhoto": 200,
+    "deletePhoto": 204,
+}
+
+
+@pytest.fixture
+async def document(client: AsyncTestClient[Litestar]) -> dict[str, Any]:
+    response = await client.get("/api/docs/openapi.json")
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def values(enum_type: type[enum.Enum]) -> list[str]:
+    return [member.value for member in enum_type]
+
+
+def allowed(document: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """The values a schema allows: its own ``enum``, or that of the one schema it refers to."""
+    if "enum" in schema:
+        return list(schema["enum"])
+    if "$ref" in schema:
+        return allowed(document, document["components"]["schemas"][schema["$ref"].rpartition("/")[2]])
+    found = [allowed(document, arm) for arm in schema.get("oneOf", []) if arm.get("type") != "null"]
+    assert len(found) == 1, f"no single enum in {schema}"
+    return found[0]
+
+
+def field(document: dict[str, Any], component: str, name: str) -> dict[str, Any]:
+    return document["components"]["schemas"][component]["properties"][name]  # type: ignore[no-any-return]
+
+
+def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        operation["operationId"]: operation
+        for path, methods in document["paths"].items()
+        if path.startswith("/api/v1/")
+        for operation in methods.values()
+    }
+
+
+def query_parameter(document: dict[str, Any], operation_id: str, name: str) -> dict[str, Any]:
+    (parameter,) = [
+        item
+        for item in operations(document)[operation_id].get("parameters", [])
+        if item["in"] == "query" and item["name"] == name
+    ]
+    return parameter["schema"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("component", "name", "enum_type"),
+    [
+        ("CommunityInput", "visibility", Visibility),
+        ("CommunityInput", "join_policy", JoinPolicy),
+        ("CommunityPatch", "visibility", Visibility),
+        ("CommunityPatch", "join_policy", JoinPolicy),
+        ("CommunityOut", "visibility", Visibility),
+        ("CommunityOut", "join_policy", JoinPolicy),
+        ("MembershipOut", "role", Role),
+        ("MembershipOut", "status", MembershipStatus),
+        ("RoleInput", "role", Role),
+        ("ListingInput", "kind", ListingKind),
+        ("ListingPatch", "kind", ListingKind),
+        ("ListingOut", "kind", ListingKind),
+        ("ListingOut", "status", ListingStatus),
+        ("StatusInput", "status", ListingStatus),
+    ],
+)
+async def test_the_document_lists_the_values_of_each_enum_field(
+    document: dict[str, Any], component: str, name: str, enum_type: type[enum.Enum]
+) -> None:
+    assert allowed(document, field(document, component, name)) == values(enum_type)
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "name", "enum_type"),
+    [
+        ("browseListings", "kind", ListingKind),
+        ("myListings", "status", ListingStatus),
+        ("listMembers", "status", MembershipStatus),
+    ],
+)
+async def test_the_document_lists_the_values_of_each_enum_query_parameter(
+    document: dict[str, Any], operation_id: str, name: str, enum_type: type[enum.Enum]
+) -> None:
+    assert allowed(document, query_parameter(document, operation_id, name)) == values(enum_type)
+
+
+async def test_every_api_operation_has_an_id_and_documents_the_code_it_answers(
+    document: dict[str, Any],
+) -> None:
+    ids = [
+        operation.get("operationId")
+        for path, methods in document["paths"].items()
+        if path.startswith("/api/v1/")
+        for operation in methods.values()
+    ]
+    assert None not in ids and len(ids) == len(set(ids))
+    documented = {
+        operation_id: sorted(int(code) for code in operation["responses"] if code.startswith("2"))
+        for operation_id, operation in operations(document).items()
+    }
+    assert documented == {operation_id: [code] for operation_id, code in SUCCESS_CODES.items()}
+
+
+def assert_names_the_query_parameter(response: Any, name: str, value: str) -> None:
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["detail"]  # the reader's language, not Litestar's "Validation failed for ..."
+    assert not body["detail"].startswith("Validation failed")
+    (error,) = body["extra"]
+    assert error["key"] == name and error["source"] == "query"
+    assert value in error["message"]
+
+
+async def test_an_unknown_kind_in_a_browse_query_is_a_400_naming_it(person: Any) -> None:
+    root = await person("root", admin=True)
+    created = await root.post("/api/v1/communities", json={"slug": "vide-grenier", "name": "Vide-grenier"})
+    assert created.status_code == 201, created.text
+    response = await root.get("/api/v1/communities/vide-grenier/listings?kind=lend")
+    assert_names_the_query_parameter(response, "kind", "lend")
+    assert (await root.get("/api/v1/communities/vide-grenier/listings?kind=give")).status_code == 200
+
+
+async def test_an_unknown_status_in_my_listings_query_is_a_400_naming_it(person: Any) -> None:
+    alice = await person("alice")
+    assert_names_the_query_parameter(await alice.get("/api/v1/me/listings?status=sold"), "status", "sold")
+    assert (await alice.get("/api/v1/me/listings?status=draft")).status_code == 200
+
+
+async def test_an_unknown_status_in_a_members_query_is_a_400_naming_it(person: Any) -> None:
+    root = await person("root", admin=True)
+    created = await root.post("/api/v1/communities", json={"slug": "vide-grenier", "name": "Vide-grenier"})
+    assert created.status_code == 201, created.text
+    response = await root.get("/api/v1/communities/vide-grenier/members?status=gone")
+    assert_names_the_query_parameter(response, "status", "gone")
+    assert (await root.get("/api/v1/communities/vide-grenier/members?status=active")).status_code == 200
