@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
+from marketplace.communities.attributes import ATTRIBUTE_KEYS, CATALOGUE
 from marketplace.communities.category_service import CategoryService
 from marketplace.communities.category_templates import TEMPLATES
 from marketplace.communities.dependencies import COMMUNITY_DEPENDENCIES
@@ -35,9 +36,7 @@ from marketplace.communities.models import (
 from marketplace.communities.quartiers import QUARTIERS_DU_20E
 from marketplace.communities.service import CommunityService
 from marketplace.errors import InvalidInput, NotFound
-from marketplace.communities.attributes import ATTRIBUTE_KEYS, CATALOGUE
 from marketplace.listings.dependencies import provide_listings
-from marketplace.listings.pages import HELPERS as CARD_HELPERS
 from marketplace.listings.service import ListingService
 from marketplace.photos.dependencies import provide_photos, provide_storage
 from marketplace.photos.display import cover_views
@@ -169,7 +168,6 @@ class CommunityPages(Controller):
             latest=latest,
             covers=await cover_views(photos, latest),
             show_community=True,
-            **CARD_HELPERS,
         )
 
     @get("/communities", name="communities")

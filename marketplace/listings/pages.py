@@ -7,26 +7,24 @@ neighbour's input and a clear message: nothing typed is lost.
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.dates import format_timedelta
 from litestar import Controller, Request, get, post
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
+from marketplace.communities.attributes import CATALOGUE, LISTING_ATTRIBUTE_KEYS
 from marketplace.communities.category_service import CategoryService
 from marketplace.communities.guards import access_to
 from marketplace.communities.models import Category, Community
 from marketplace.communities.service import CommunityService
 from marketplace.errors import Conflict, Forbidden, InvalidInput
 from marketplace.listings import status as life_cycle
-from marketplace.communities.attributes import CATALOGUE, CONDITIONS, LISTING_ATTRIBUTE_KEYS, value_label
 from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.rules import ListingFields
@@ -34,9 +32,9 @@ from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
 from marketplace.photos.display import cover_views, gallery_context
 from marketplace.photos.pages import FORM_BODY_LIMIT, close_all, flash_upload_report, uploaded_files
-from marketplace.photos.service import MAX_PHOTOS_PER_LISTING, PhotoService
+from marketplace.photos.service import PhotoService
 from marketplace.web.forms import FormData, see_other, text
-from marketplace.web.i18n import N_, babel_locale
+from marketplace.web.i18n import N_
 from marketplace.web.i18n import gettext as _
 from marketplace.web.pagination import Page, clamp
 from marketplace.web.templating import is_htmx, render
@@ -44,12 +42,6 @@ from marketplace.web.templating import is_htmx, render
 CARDS_PER_PAGE = 24
 MY_LISTINGS_LIMIT = 500
 
-KIND_LABELS = {
-    ListingKind.GIVE: N_("Don"),
-    ListingKind.SWAP: N_("Échange"),
-    ListingKind.SELL: N_("Vente"),
-    ListingKind.WANTED: N_("Recherche"),
-}
 # "My listings": drafts first, then what is live, then what is over.
 MY_STATUS_ORDER = (
     ListingStatus.DRAFT,
@@ -82,43 +74,6 @@ def action_label(origin: ListingStatus, target: ListingStatus) -> str:
     return _(ACTION_LABELS[target])
 
 
-def ago(moment: datetime.datetime | None) -> str:
-    """ "il y a 3 jours": how a card dates a listing."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    delta = moment - datetime.datetime.now(datetime.UTC)
-    if abs(delta) < datetime.timedelta(minutes=1):
-        return _("à l'instant")
-    return format_timedelta(delta, add_direction=True, locale=babel_locale())
-
-
-def price_text(listing: Listing) -> str:
-    """Beside the kind's badge: the price of a sale ("12,50 €", "Gratuit" for 0), "Gratuit" for a
-    gift, what a swap asks in exchange; nothing for a wanted listing."""
-    from marketplace.web.templating import money
-
-    if listing.kind == ListingKind.SELL:
-        return money(listing.price_cents)
-    if listing.kind == ListingKind.GIVE:
-        return _("Gratuit")
-    if listing.kind == ListingKind.SWAP and listing.wanted_in_exchange:
-        wanted = listing.wanted_in_exchange
-        if len(wanted) > 1 and wanted[0].isupper() and wanted[1].islower():
-            wanted = wanted[0].lower() + wanted[1:]  # "contre un vélo", not "contre Un vélo"
-        return _("contre %(wanted)s", wanted=wanted if len(wanted) <= 60 else wanted[:59] + "…")
-    return ""
-
-
-def kind_label(kind: ListingKind | str) -> str:
-    return _(KIND_LABELS[ListingKind(kind)])
-
-
-def status_label(status: ListingStatus | str) -> str:
-    return _(life_cycle.STATUS_LABELS[ListingStatus(status)])
-
-
 def attribute_facts(listing: Listing) -> list[tuple[str, str]]:
     facts = []
     for key in LISTING_ATTRIBUTE_KEYS:
@@ -126,33 +81,6 @@ def attribute_facts(listing: Listing) -> list[tuple[str, str]]:
         if value:
             facts.append((_(CATALOGUE[key].label), CATALOGUE[key].label_of(str(value))))
     return facts
-
-
-def card_sizes(listing: Listing) -> str:
-    """The size and pointure a card shows ("6 ans · pointure 24"): what parents look for first."""
-    attributes = listing.attributes or {}
-    parts = []
-    if attributes.get("size"):
-        parts.append(value_label(str(attributes["size"])))
-    if attributes.get("shoe_size"):
-        parts.append(_("pointure %(size)s", size=attributes["shoe_size"]))
-    return " · ".join(parts)
-
-
-# Every listing page gets these helpers (the card partial uses them).
-HELPERS: dict[str, Any] = {
-    "ago": ago,
-    "price_text": price_text,
-    "card_sizes": card_sizes,
-    "kind_label": kind_label,
-    "status_label": status_label,
-    "value_label": value_label,
-    "condition_label": lambda slug: _(CONDITIONS.get(slug or "", "")) if slug else "",
-}
-
-
-def page_of(template: str, *, status_code: int = 200, **context: Any) -> Template:
-    return render(template, status_code=status_code, **HELPERS, **context)
 
 
 def parse_uuid(value: str | None) -> uuid.UUID | None:
@@ -289,11 +217,10 @@ class ListingPages(Controller):
             "categories": await categories.tree(community.id),
             "category_id": str(category_id or ""),
             "kind": str(chosen_kind or ""),
-            "kinds": [(kind.value, kind_label(kind)) for kind in ListingKind],
         }
         if is_htmx(request) and request.headers.get("hx-target") == "results":
-            return page_of("listings/_results.html", **context)
-        return page_of("listings/browse.html", **context)
+            return render("listings/_results.html", **context)
+        return render("listings/browse.html", **context)
 
     # --- posting -------------------------------------------------------------------------------
 
@@ -306,9 +233,6 @@ class ListingPages(Controller):
             "categories": tree,
             "attribute_fields": attribute_fields(tree),
             "condition_hint": condition_hint(tree),
-            "conditions": [(slug, _(label)) for slug, label in CONDITIONS.items()],
-            "kinds": [(kind.value, kind_label(kind)) for kind in ListingKind],
-            "room": MAX_PHOTOS_PER_LISTING,
             **context,
         }
 
@@ -325,9 +249,9 @@ class ListingPages(Controller):
         if chosen is None and len(mine) == 1:
             chosen = mine[0]
         if chosen is None:
-            return page_of("listings/choose_community.html", communities=mine)
+            return render("listings/choose_community.html", communities=mine)
         context = await self._form_context(chosen, categories, form={"kind": "give"}, errors={})
-        return page_of("listings/new.html", **context)
+        return render("listings/new.html", **context)
 
     @get("/listings/fields", name="listing-fields")
     async def attribute_inputs(
@@ -351,13 +275,12 @@ class ListingPages(Controller):
             for key, value in request.query_params.items()
             if key == "condition" or key.startswith("attributes.")
         }
-        return page_of(
+        return render(
             "listings/_attribute_fields.html",
             form=form,
             errors={},
             attribute_fields=attribute_fields(scope),
             condition_hint=condition_hint(scope),
-            conditions=[(slug, _(label)) for slug, label in CONDITIONS.items()],
         )
 
     # Multipart (the photos ride along): read with request.form(), which also takes a plain form.
@@ -390,7 +313,7 @@ class ListingPages(Controller):
                 if files:  # a browser cannot keep chosen files across a re-displayed form
                     errors["photos"] = _("Choisissez à nouveau vos photos : elles n'ont pas été gardées.")
                 context = await self._form_context(community, categories, form=_flat(data), errors=errors)
-                return page_of("listings/new.html", status_code=400, **context)
+                return render("listings/new.html", status_code=400, **context)
             report = await photos.add_many(listing, viewer, files) if files else None
         finally:
             await close_all(files)
@@ -414,7 +337,7 @@ class ListingPages(Controller):
         gallery = await gallery_context(
             photos, listing, is_author=Actor.AUTHOR in actors, is_moderator=Actor.MODERATOR in actors
         )
-        return page_of(
+        return render(
             "listings/detail.html",
             listing=listing,
             is_author=Actor.AUTHOR in actors,
@@ -478,7 +401,7 @@ class ListingPages(Controller):
         context = await self._form_context(
             listing.community, categories, form=form_of(listing), errors={}, listing=listing, stale=None
         )
-        return page_of("listings/edit.html", **context)
+        return render("listings/edit.html", **context)
 
     @post("/listings/{listing_id:uuid}/edit")
     async def edit(
@@ -515,7 +438,7 @@ class ListingPages(Controller):
                 stale=listing if stale else None,
                 problem=None if isinstance(error, InvalidInput) or stale else str(error.detail),
             )
-            return page_of("listings/edit.html", status_code=error.status_code, **context)
+            return render("listings/edit.html", status_code=error.status_code, **context)
         flash(request, _("Annonce modifiée."), category="success")
         return see_other(f"/listings/{listing_id}")
 
@@ -527,7 +450,7 @@ class ListingPages(Controller):
     ) -> Template:
         items, _total = await listings.of_author(viewer, page=1, per_page=MY_LISTINGS_LIMIT)
         groups = [(status, [item for item in items if item.status == status]) for status in MY_STATUS_ORDER]
-        return page_of(
+        return render(
             "listings/mine.html",
             groups=[(s, rows) for s, rows in groups if rows],
             covers=await cover_views(photos, items),

@@ -1,39 +1,44 @@
-"""Jinja2 set-up: translations, formatting filters, and the ``render`` shortcut of the pages."""
+"""Jinja2 set-up: translations, formatting filters, the labels every page uses, and the
+``render`` shortcut of the pages."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
 from jinja2 import Environment
 from litestar import Request
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
+from marketplace.communities.attributes import value_label
+from marketplace.photos.service import MAX_PHOTOS_PER_LISTING
 from marketplace.web import i18n
+from marketplace.web.formats import ago, day, moment, money
+from marketplace.web.labels import (
+    card_sizes,
+    condition_label,
+    condition_options,
+    kind_label,
+    kind_options,
+    price_text,
+    status_label,
+)
 
-
-def money(cents: int | None) -> str:
-    if cents is None:
-        return ""
-    if cents == 0:
-        return i18n.gettext("Gratuit")
-    return format_currency(cents / 100, "EUR", locale=i18n.babel_locale())
-
-
-def day(value: datetime.datetime | None) -> str:
-    if value is None:
-        return ""
-    return format_date(value, format="medium", locale=i18n.babel_locale())
-
-
-def moment(value: datetime.datetime | None) -> str:
-    if value is None:
-        return ""
-    return format_datetime(value, format="medium", locale=i18n.babel_locale())
+# What the templates use on many pages (listing cards, badges, the kind and condition selects,
+# photo counts): registered once here rather than put in each handler's context.
+PAGE_GLOBALS: dict[str, Any] = {
+    "ago": ago,
+    "price_text": price_text,
+    "card_sizes": card_sizes,
+    "kind_label": kind_label,
+    "kind_options": kind_options,
+    "status_label": status_label,
+    "value_label": value_label,
+    "condition_label": condition_label,
+    "condition_options": condition_options,
+    "max_photos": MAX_PHOTOS_PER_LISTING,
+}
 
 
 def _configure(engine: JinjaTemplateEngine) -> None:
@@ -43,6 +48,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.filters.update(money=money, day=day, moment=moment)
     env.globals["current_language"] = i18n.current_language.get
     env.globals["languages"] = i18n.LANGUAGES
+    env.globals.update(PAGE_GLOBALS)
 
 
 def template_config(directory: Any) -> TemplateConfig[JinjaTemplateEngine]:
