@@ -33,7 +33,7 @@ from marketplace.listings.status import Actor
 from marketplace.photos.display import cover_views, gallery_context
 from marketplace.photos.pages import FORM_BODY_LIMIT, close_all, flash_upload_report, uploaded_files
 from marketplace.photos.service import PhotoService
-from marketplace.web.forms import FormData, see_other, text
+from marketplace.web.forms import FormData, choice_or_none, see_other, text
 from marketplace.web.i18n import N_
 from marketplace.web.i18n import gettext as _
 from marketplace.web.pagination import Page, clamp
@@ -86,13 +86,6 @@ def attribute_facts(listing: Listing) -> list[tuple[str, str]]:
 def parse_uuid(value: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(value) if value else None
-    except ValueError:
-        return None
-
-
-def parse_kind(value: str | None) -> ListingKind | None:
-    try:
-        return ListingKind(value) if value else None
     except ValueError:
         return None
 
@@ -196,7 +189,7 @@ class ListingPages(Controller):
         access = await access_to(listings.session, viewer, community)
         if not access.can_read:
             return Redirect(f"/communities/{community.slug}/about")
-        category_id, chosen_kind = parse_uuid(category), parse_kind(kind)
+        category_id, chosen_kind = parse_uuid(category), choice_or_none(ListingKind, kind)
         page, per_page = clamp(page, CARDS_PER_PAGE)
         items, total = await listings.browse(
             viewer, community, category_id=category_id, kind=chosen_kind, page=page, per_page=per_page

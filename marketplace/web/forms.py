@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import enum
+from typing import Annotated, Any, TypeVar
 
+import msgspec
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 NextParam = Annotated[str | None, QueryParameter(name="next", required=False)]
+
+E = TypeVar("E", bound=enum.Enum)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -24,6 +28,16 @@ def text(form: dict[str, Any], name: str) -> str:
     if isinstance(value, list):
         value = value[0] if value else ""
     return str(value).strip()
+
+
+def choice_or_none(choices: type[E], value: str | None) -> E | None:
+    """``value`` read as one of ``choices`` the way Litestar reads an enum-typed parameter, or
+    None when blank or unknown: a page's filter drops a stale or hand-edited value where the
+    API answers 400."""
+    try:
+        return msgspec.convert(value, choices) if value else None
+    except msgspec.ValidationError:
+        return None
 
 
 def see_other(path: str) -> Redirect:
