@@ -31,10 +31,10 @@ from marketplace.communities.models import (
     Membership,
     MembershipStatus,
     Role,
-    Visibility,
 )
 from marketplace.communities.quartiers import QUARTIERS_DU_20E
 from marketplace.communities.service import CommunityService
+from marketplace.communities.visibility import may_read
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.listings.dependencies import provide_listings
 from marketplace.listings.service import ListingService
@@ -76,7 +76,7 @@ class Card:
 
     @property
     def can_read(self) -> bool:
-        return self.community.visibility == Visibility.PUBLIC or self.status == MembershipStatus.ACTIVE
+        return may_read(self.community, self.membership)
 
 
 def values(form: dict[str, Any], name: str) -> list[str]:
