@@ -3,8 +3,9 @@
 Pure and synchronous: bytes in, ``ProcessedPhoto`` out, or ``PhotoRejected``
 (carrying the HTTP status and a French message) for anything we will not keep.
 No web framework, no database, no file system. ``process_async`` is the only
-concession to the web layer: it runs ``process`` in a worker thread behind a
-small process-wide limiter.
+concession to the web layer: it runs ``process`` in a small pool of worker
+processes (``workers``), each with a memory and a time limit, so that the web
+process never holds a decoded image and a hostile one is refused with a 422.
 
 Order of work, chosen for speed and memory (a 12 MP upload is 36 MB decoded):
 
@@ -25,18 +26,20 @@ The original bytes are never kept: only the variants leave this module.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import io
 import logging
 import struct
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
-import anyio
-import anyio.to_thread
 import pillow_heif
 from PIL import Image
+
+from marketplace.photos.workers import JobOutOfMemory, JobTimedOut, WorkerDied, WorkerLimits, WorkerPool
 
 try:  # littlecms is optional in Pillow builds; without it we convert naively.
     from PIL import ImageCms
@@ -143,6 +146,10 @@ _MSG_FORMAT: Final = _("Format non accepté. Formats acceptés : JPEG, PNG, WebP
 _MSG_TOO_LARGE_FILE: Final = _("Fichier trop volumineux : 20 Mo au maximum.")
 _MSG_TOO_MANY_PIXELS: Final = _("Image trop grande : 50 mégapixels au maximum.")
 _MSG_UNREADABLE: Final = _("Image illisible : le fichier semble tronqué ou endommagé.")
+_MSG_TOO_HEAVY: Final = _("Cette photo est trop lourde à traiter : essayez une image plus petite.")
+_MSG_PROCESSING_FAILED: Final = _(
+    "Cette photo n'a pas pu être traitée : essayez de l'enregistrer à nouveau ou envoyez-en une autre."
+)
 
 # What Pillow and its codecs raise on hostile or damaged input. Anything else is
 # also turned into a 422 (the user can do nothing else with it), but logged as a
@@ -172,6 +179,11 @@ class PhotoRejected(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+    def __reduce__(self) -> tuple[type[PhotoRejected], tuple[int, str]]:
+        # Raised in a worker process, re-raised in the web process: pickle must know both
+        # arguments (by default it would call PhotoRejected(message) and fail).
+        return type(self), (self.status, self.message)
 
 
 class PhotoVariant(NamedTuple):
@@ -267,11 +279,7 @@ def process(data: bytes) -> ProcessedPhoto:
     many pixels or unreadable) and nothing else, whatever the bytes, except
     ``MemoryError`` which is left to the server to handle.
     """
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise PhotoRejected(413, _MSG_TOO_LARGE_FILE)
-    image_format = sniff_format(data[:SNIFF_BYTES])
-    if image_format is None:
-        raise PhotoRejected(415, _MSG_FORMAT)
+    image_format = _check_size_and_format(data)
     try:
         return _decode_and_render(data, image_format)
     except PhotoRejected:
@@ -288,18 +296,63 @@ def process(data: bytes) -> ProcessedPhoto:
         raise PhotoRejected(422, _MSG_UNREADABLE) from exc
 
 
-_PROCESSING_LIMITER: Final = anyio.CapacityLimiter(2)
-"""At most two photos decoded at once in this process (one per core): a 12 MP
-photo needs ~100 MB while being processed, ten at once would not fit."""
+def _check_size_and_format(data: bytes) -> str:
+    """The checks that need no decoding: 413 too big, 415 not an accepted format."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PhotoRejected(413, _MSG_TOO_LARGE_FILE)
+    image_format = sniff_format(data[:SNIFF_BYTES])
+    if image_format is None:
+        raise PhotoRejected(415, _MSG_FORMAT)
+    return image_format
 
 
 async def process_async(data: bytes) -> ProcessedPhoto:
-    """``process`` in a worker thread, queued behind the process-wide limiter.
+    """``process`` in a worker process, off the event loop; same result, same refusals.
 
-    Pillow releases the GIL while decoding, resizing and encoding, so two
-    workers really use two cores while the event loop keeps serving.
+    At most ``MARKETPLACE_PHOTO_WORKERS`` photos (2 by default) are processed at
+    once; the others wait their turn. Beyond what ``process`` refuses, a photo
+    whose processing runs past the time limit or the memory limit of a worker,
+    or kills it, is refused with a 422: its worker is replaced for the next one.
     """
-    return await anyio.to_thread.run_sync(process, data, limiter=_PROCESSING_LIMITER)
+    # What needs no decoding is refused here, without waiting behind other uploads.
+    _check_size_and_format(data)
+    try:
+        return await _worker_pool().run(process, data)
+    except (JobTimedOut, JobOutOfMemory) as exc:
+        raise PhotoRejected(422, _MSG_TOO_HEAVY) from exc
+    except WorkerDied as exc:
+        raise PhotoRejected(422, _MSG_PROCESSING_FAILED) from exc
+
+
+_pool: WorkerPool | None = None
+_pool_lock: Final = threading.Lock()
+
+
+def _worker_pool() -> WorkerPool:
+    """The process-wide pool, made on first use: importing this module starts no process."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            # The workers import this module before their first job, so that its import is
+            # not counted in the first photo's time limit.
+            _pool = WorkerPool(WorkerLimits.from_environment(), preload=[__name__])
+        return _pool
+
+
+def shutdown_pool() -> None:
+    """Stop the photo worker processes (the app's shutdown; also run at exit).
+
+    The limits are read again from the environment when ``process_async`` next
+    needs a pool.
+    """
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown()
+
+
+atexit.register(shutdown_pool)
 
 
 def _decode_and_render(data: bytes, image_format: str) -> ProcessedPhoto:
@@ -530,5 +583,6 @@ __all__ = [
     "ProcessedPhoto",
     "process",
     "process_async",
+    "shutdown_pool",
     "sniff_format",
 ]
