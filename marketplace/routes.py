@@ -9,9 +9,11 @@ from marketplace.accounts.pages import AccountPages
 from marketplace.communities.routes import ROUTES as COMMUNITY_ROUTES
 from marketplace.listings.routes import ROUTES as LISTING_ROUTES
 from marketplace.photos.routes import ROUTES as PHOTO_ROUTES
+from marketplace.web.home import HomePage
 from marketplace.web.pages import Probes, SitePages
 
 ROUTES: list[ControllerRouterHandler] = [
+    HomePage,
     SitePages,
     Probes,
     AuthApi,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from marketplace.communities.api import CategoriesApi, CommunitiesApi
-from marketplace.communities.pages import CategoryPages, CommunityPages, MemberPages
+from marketplace.communities.category_pages import CategoryPages
+from marketplace.communities.member_pages import MemberPages
+from marketplace.communities.pages import CommunityPages
 
 ROUTES: list[ControllerRouterHandler] = [
     CommunitiesApi,

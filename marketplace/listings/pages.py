@@ -33,7 +33,7 @@ from marketplace.listings.status import Actor
 from marketplace.photos.display import cover_views, gallery_context
 from marketplace.photos.pages import FORM_BODY_LIMIT, close_all, flash_upload_report, uploaded_files
 from marketplace.photos.service import PhotoService
-from marketplace.web.forms import FormData, choice_or_none, see_other, text
+from marketplace.web.forms import FormData, back_with_error, choice_or_none, see_other, text
 from marketplace.web.i18n import N_
 from marketplace.web.i18n import gettext as _
 from marketplace.web.pagination import Page, clamp
@@ -368,8 +368,7 @@ class ListingPages(Controller):
                 version=int(version) if version.isdigit() else None,
             )
         except (Conflict, Forbidden, InvalidInput) as error:
-            flash(request, str(error.detail), category="error")
-            return see_other(f"/listings/{listing_id}")
+            return back_with_error(request, f"/listings/{listing_id}", error)
         flash(request, _(DONE_MESSAGES[listing.status]), category="success")
         return see_other(f"/listings/{listing_id}")
 

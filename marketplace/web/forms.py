@@ -6,8 +6,11 @@ import enum
 from typing import Annotated, Any, TypeVar
 
 import msgspec
+from litestar import Request
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
 from litestar.params import Body, QueryParameter
+from litestar.plugins.flash import flash
 from litestar.response import Redirect
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -30,6 +33,13 @@ def text(form: dict[str, Any], name: str) -> str:
     return str(value).strip()
 
 
+def values(form: dict[str, Any], name: str) -> list[str]:
+    """Every value of a repeated field (checkboxes), trimmed, blanks dropped."""
+    raw = form.get(name, [])
+    items = raw if isinstance(raw, list) else [raw]
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 def choice_or_none(choices: type[E], value: str | None) -> E | None:
     """``value`` read as one of ``choices`` the way Litestar reads an enum-typed parameter, or
     None when blank or unknown: a page's filter drops a stale or hand-edited value where the
@@ -43,3 +53,9 @@ def choice_or_none(choices: type[E], value: str | None) -> E | None:
 def see_other(path: str) -> Redirect:
     """The answer to a successful form POST: the browser then GETs ``path`` (no re-post on reload)."""
     return Redirect(path, status_code=303)
+
+
+def back_with_error(request: Request[Any, Any, Any], path: str, error: HTTPException) -> Redirect:
+    """A refused button (already a member, last admin…): its message as a flash, back to ``path``."""
+    flash(request, str(error.detail), category="error")
+    return see_other(path)

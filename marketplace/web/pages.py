@@ -1,4 +1,4 @@
-"""Site-wide pages: home, language choice, health and readiness probes."""
+"""Site-wide pages: language choice, health and readiness probes (the home page: ``home``)."""
 
 from __future__ import annotations
 
