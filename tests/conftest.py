@@ -12,7 +12,6 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,6 +27,10 @@ from marketplace.app import create_app
 from marketplace.db.base import metadata
 from marketplace.db.migrate import upgrade
 from marketplace.settings import DatabaseSettings, MediaSettings, Settings, load_settings
+from tests.stories import PASSWORD, Board, Person, PersonFactory, csrf_token, registration
+
+# Some test modules import these from here rather than from tests/stories.py.
+__all__ = ["PASSWORD", "Person", "csrf_token"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -149,67 +152,21 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
         yield test_client
 
 
-# --- user stories, driven through the public API -------------------------------------------
-
-PASSWORD = "correct horse battery"
-
-
-class Person:
-    """Somebody using the API with their own bearer token."""
-
-    def __init__(self, client: AsyncTestClient[Litestar], email: str, user_id: str, token: str) -> None:
-        self.client = client
-        self.email = email
-        self.id = user_id
-        self.token = token
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    async def get(self, url: str, **kwargs: Any) -> Any:
-        return await self.client.get(url, headers=self.headers, **kwargs)
-
-    async def post(self, url: str, json: Any = None, **kwargs: Any) -> Any:
-        return await self.client.post(url, json=json, headers=self.headers, **kwargs)
-
-    async def patch(self, url: str, json: Any = None, **kwargs: Any) -> Any:
-        return await self.client.patch(url, json=json, headers=self.headers, **kwargs)
-
-    async def put(self, url: str, json: Any = None, **kwargs: Any) -> Any:
-        return await self.client.put(url, json=json, headers=self.headers, **kwargs)
-
-    async def delete(self, url: str, **kwargs: Any) -> Any:
-        return await self.client.delete(url, headers=self.headers, **kwargs)
+# --- user stories, driven through the public API: see tests/stories.py ---------------------
 
 
 @pytest.fixture
-def person(client: AsyncTestClient[Litestar], app: Litestar) -> Any:
+def person(client: AsyncTestClient[Litestar], app: Litestar) -> PersonFactory:
     """``await person("alice", admin=True)`` registers somebody and gives them a token."""
-
-    async def make(name: str, *, admin: bool = False) -> Person:
-        email = f"{name}@example.org"
-        if admin:
-            from marketplace.operations import create_user
-
-            user = await create_user(app.state.settings, email, name.title(), PASSWORD, True)
-            user_id = str(user.id)
-        else:
-            response = await client.post(
-                "/api/v1/auth/register",
-                json={"email": email, "password": PASSWORD, "display_name": name.title()},
-            )
-            assert response.status_code == 201, response.text
-            user_id = response.json()["id"]
-        response = await client.post("/api/v1/auth/tokens", json={"email": email, "password": PASSWORD})
-        assert response.status_code == 201, response.text
-        return Person(client, email, user_id, response.json()["token"])
-
-    return make
+    return registration(client, app)
 
 
-async def csrf_token(client: AsyncTestClient[Litestar]) -> str:
-    """The CSRF token a browser would hold after loading any page."""
-    if "csrftoken" not in client.cookies:
-        await client.get("/login")
-    return client.cookies["csrftoken"]
+@pytest.fixture
+def board(person: PersonFactory) -> Board:
+    return Board(person)
+
+
+@pytest.fixture
+async def root(board: Board) -> Person:
+    """The site admin who creates the communities (the board's own "root")."""
+    return await board.root()

@@ -8,6 +8,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from tests.stories import Board
+
 pytestmark = pytest.mark.anyio
 
 QUARTIERS = ["Belleville", "Ménilmontant", "Gambetta", "Jourdain"]
@@ -47,8 +49,8 @@ async def test_site_admin_creates_a_community_from_a_template_and_gets_its_categ
     assert all(item["listing_count"] == 0 and item["parent_id"] is None for item in categories["items"])
 
 
-async def test_vide_grenier_template_starts_with_household_categories(make_community: Any, root: Any) -> None:
-    await make_community("vide-grenier-20", template="vide-grenier")
+async def test_vide_grenier_template_starts_with_household_categories(board: Board, root: Any) -> None:
+    await board.community("vide-grenier-20", template="vide-grenier")
     names = [
         item["name"]
         for item in (await root.get("/api/v1/communities/vide-grenier-20/categories")).json()["items"]
@@ -57,13 +59,13 @@ async def test_vide_grenier_template_starts_with_household_categories(make_commu
         assert expected in names
 
 
-async def test_a_community_without_template_has_no_category(make_community: Any, root: Any) -> None:
-    await make_community("troc-livres", template="none")
+async def test_a_community_without_template_has_no_category(board: Board, root: Any) -> None:
+    await board.community("troc-livres", template="none")
     assert (await root.get("/api/v1/communities/troc-livres/categories")).json()["items"] == []
 
 
-async def test_non_admin_cannot_create_a_community(person: Any, client: AsyncTestClient[Litestar]) -> None:
-    alice = await person("alice")
+async def test_non_admin_cannot_create_a_community(board: Board, client: AsyncTestClient[Litestar]) -> None:
+    alice = await board.someone("alice")
     response = await alice.post("/api/v1/communities", json={"slug": "mon-groupe", "name": "Mon groupe"})
     assert response.status_code == 403
     anonymous = await client.post("/api/v1/communities", json={"slug": "mon-groupe", "name": "Mon groupe"})
@@ -94,17 +96,17 @@ async def test_invalid_community_fields_are_refused_naming_the_field(
     assert field in [item["key"] for item in response.json()["extra"]]
 
 
-async def test_a_slug_can_only_be_used_once(make_community: Any, root: Any) -> None:
-    await make_community("vide-grenier")
+async def test_a_slug_can_only_be_used_once(board: Board, root: Any) -> None:
+    await board.community("vide-grenier")
     response = await root.post("/api/v1/communities", json={"slug": "vide-grenier", "name": "Autre"})
     assert response.status_code == 409
 
 
 async def test_anyone_lists_every_community_including_members_only_ones(
-    make_community: Any, client: AsyncTestClient[Litestar], person: Any
+    board: Board, client: AsyncTestClient[Litestar]
 ) -> None:
-    await make_community("public-group", name="A public", visibility="public")
-    await make_community(
+    await board.community("public-group", name="A public", visibility="public")
+    await board.community(
         "secret-group", name="B secret", visibility="members", join_policy="approval", join_question="Où ?"
     )
     response = await client.get("/api/v1/communities")
@@ -124,10 +126,10 @@ async def test_anyone_lists_every_community_including_members_only_ones(
     assert paged["total"] == 2 and [item["slug"] for item in paged["items"]] == ["secret-group"]
 
 
-async def test_list_shows_my_membership_in_each_community(make_community: Any, person: Any) -> None:
-    await make_community("ouvert", name="A ouvert")
-    await make_community("sur-demande", name="B sur demande", join_policy="approval")
-    alice = await person("alice")
+async def test_list_shows_my_membership_in_each_community(board: Board) -> None:
+    await board.community("ouvert", name="A ouvert")
+    await board.community("sur-demande", name="B sur demande", join_policy="approval")
+    alice = await board.someone("alice")
     await alice.post("/api/v1/communities/ouvert/join", json={})
     await alice.post("/api/v1/communities/sur-demande/join", json={"answer": "Rue des Pyrénées"})
     items = (await alice.get("/api/v1/communities")).json()["items"]
@@ -138,20 +140,18 @@ async def test_list_shows_my_membership_in_each_community(make_community: Any, p
 
 
 async def test_non_member_gets_404_on_a_members_only_communitys_categories(
-    make_community: Any, person: Any, client: AsyncTestClient[Litestar]
+    board: Board, client: AsyncTestClient[Litestar]
 ) -> None:
-    await make_community("prive", visibility="members", template="vide-grenier")
-    alice = await person("alice")
+    await board.community("prive", visibility="members", template="vide-grenier")
+    alice = await board.someone("alice")
     assert (await alice.get("/api/v1/communities/prive/categories")).status_code == 404
     assert (await client.get("/api/v1/communities/prive/categories")).status_code == 404
-    await make_community("public", template="vide-grenier")
+    await board.community("public", template="vide-grenier")
     assert (await client.get("/api/v1/communities/public/categories")).status_code == 200
 
 
-async def test_community_admin_edits_the_settings_and_others_cannot(
-    make_community: Any, root: Any, person: Any
-) -> None:
-    await make_community("vide-grenier")
+async def test_community_admin_edits_the_settings_and_others_cannot(board: Board, root: Any) -> None:
+    await board.community("vide-grenier")
     response = await root.patch(
         "/api/v1/communities/vide-grenier",
         json={
@@ -168,7 +168,7 @@ async def test_community_admin_edits_the_settings_and_others_cannot(
     assert body["pickup_areas"] == ["Jourdain"] and body["listing_lifetime_days"] == 14
     assert body["description"] == "Pour le quartier."  # untouched
 
-    alice = await person("alice")
+    alice = await board.someone("alice")
     await alice.post("/api/v1/communities/vide-grenier/join", json={"answer": "Rue de la Mare"})
     assert (await alice.patch("/api/v1/communities/vide-grenier", json={"name": "Pirate"})).status_code == 403
     bad = await root.patch("/api/v1/communities/vide-grenier", json={"visibility": "hidden"})

@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import PASSWORD, csrf_token
+from tests.stories import Board, sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -20,19 +20,9 @@ async def post_form(client: AsyncTestClient[Litestar], url: str, *, data: dict[s
     return await client.post(url, data=data, follow_redirects=False)
 
 
-async def log_in(client: AsyncTestClient[Litestar], who: Any) -> str:
-    """Sign ``who`` in with the login form; returns the CSRF token for the next forms."""
-    token = await csrf_token(client)
-    response = await post_form(
-        client, "/login", data={"email": who.email, "password": PASSWORD, "next": "/", "_csrf_token": token}
-    )
-    assert response.status_code == 303, response.text
-    return client.cookies["csrftoken"]
-
-
 @pytest.fixture
-async def dressing(make_community: Any) -> dict[str, Any]:
-    return await make_community(
+async def dressing(board: Board) -> dict[str, Any]:
+    return await board.community(
         "vide-dressing",
         name="Vide-dressing bébé",
         visibility="members",
@@ -45,9 +35,9 @@ async def dressing(make_community: Any) -> dict[str, Any]:
 
 
 async def test_home_page_lists_communities_with_their_join_policy(
-    client: AsyncTestClient[Litestar], dressing: Any, make_community: Any
+    client: AsyncTestClient[Litestar], dressing: Any, board: Board
 ) -> None:
-    await make_community("vide-grenier", name="Vide-grenier du 20e")
+    await board.community("vide-grenier", name="Vide-grenier du 20e")
     response = await client.get("/")
     assert response.status_code == 200
     page = response.text
@@ -59,11 +49,11 @@ async def test_home_page_lists_communities_with_their_join_policy(
 
 
 async def test_home_page_shows_my_status_in_each_community(
-    client: AsyncTestClient[Litestar], dressing: Any, person: Any
+    client: AsyncTestClient[Litestar], dressing: Any, board: Board
 ) -> None:
-    alice = await person("alice")
+    alice = await board.someone("alice")
     await alice.post("/api/v1/communities/vide-dressing/join", json={"answer": "Belleville"})
-    await log_in(client, alice)
+    await sign_in(client, alice)
     page = (await client.get("/")).text
     assert "En attente" in page
 
@@ -81,10 +71,10 @@ async def test_about_page_invites_visitors_to_log_in_and_come_back(
 
 
 async def test_applying_with_the_join_form_shows_the_pending_state(
-    client: AsyncTestClient[Litestar], dressing: Any, person: Any
+    client: AsyncTestClient[Litestar], dressing: Any, board: Board
 ) -> None:
-    alice = await person("alice")
-    token = await log_in(client, alice)
+    alice = await board.someone("alice")
+    token = await sign_in(client, alice)
     form = (await client.get("/communities/vide-dressing/about")).text
     assert QUESTION in form and "Demander à rejoindre" in form
 
@@ -105,21 +95,21 @@ async def test_applying_with_the_join_form_shows_the_pending_state(
 
 
 async def test_a_form_post_without_the_csrf_token_is_refused(
-    client: AsyncTestClient[Litestar], dressing: Any, person: Any
+    client: AsyncTestClient[Litestar], dressing: Any, board: Board
 ) -> None:
-    alice = await person("alice")
-    await log_in(client, alice)
+    alice = await board.someone("alice")
+    await sign_in(client, alice)
     response = await post_form(client, "/communities/vide-dressing/join", data={"answer": "Belleville"})
     assert response.status_code == 403
     assert (await alice.get("/api/v1/communities/vide-dressing")).json()["my_membership"] is None
 
 
 async def test_joining_an_open_community_from_its_page_leads_to_its_listings(
-    client: AsyncTestClient[Litestar], make_community: Any, person: Any
+    client: AsyncTestClient[Litestar], board: Board
 ) -> None:
-    await make_community("vide-grenier")
-    alice = await person("alice")
-    token = await log_in(client, alice)
+    await board.community("vide-grenier")
+    alice = await board.someone("alice")
+    token = await sign_in(client, alice)
     assert ">Rejoindre<" in (await client.get("/communities/vide-grenier/about")).text.replace("\n", "")
     response = await post_form(client, "/communities/vide-grenier/join", data={"_csrf_token": token})
     assert response.status_code == 303 and response.headers["location"] == "/communities/vide-grenier"
@@ -132,12 +122,12 @@ async def test_joining_an_open_community_from_its_page_leads_to_its_listings(
 
 
 async def test_moderator_handles_applicants_from_the_members_page(
-    client: AsyncTestClient[Litestar], dressing: Any, root: Any, person: Any
+    client: AsyncTestClient[Litestar], dressing: Any, root: Any, board: Board
 ) -> None:
-    alice, bruno = await person("alice"), await person("bruno")
+    alice, bruno = await board.someone("alice"), await board.someone("bruno")
     await alice.post("/api/v1/communities/vide-dressing/join", json={"answer": "Rue des Pyrénées"})
     await bruno.post("/api/v1/communities/vide-dressing/join", json={"answer": "Montreuil"})
-    token = await log_in(client, root)
+    token = await sign_in(client, root)
 
     page = await client.get("/communities/vide-dressing/members")
     assert page.status_code == 200
@@ -159,31 +149,27 @@ async def test_moderator_handles_applicants_from_the_members_page(
 
     # The rejected applicant reads the message on the about page.
     client.cookies.clear()
-    await log_in(client, bruno)
+    await sign_in(client, bruno)
     about = (await client.get("/communities/vide-dressing/about")).text
     assert "Votre demande a été refusée" in about and "Réservé aux habitants du 20e." in about
 
 
 async def test_members_page_is_for_moderators_only(
-    client: AsyncTestClient[Litestar], dressing: Any, root: Any, person: Any
+    client: AsyncTestClient[Litestar], dressing: Any, board: Board
 ) -> None:
-    alice = await person("alice")
-    await alice.post("/api/v1/communities/vide-dressing/join", json={"answer": "Gambetta"})
-    await root.post(f"/api/v1/communities/vide-dressing/members/{alice.id}/approve")
-    await log_in(client, alice)
+    alice = await board.member("alice", "vide-dressing")
+    await sign_in(client, alice)
     assert (await client.get("/communities/vide-dressing/members")).status_code == 403
     client.cookies.clear()
     anonymous = await client.get("/communities/vide-dressing/members", follow_redirects=False)
-    assert anonymous.status_code in (302, 303) and anonymous.headers["location"].startswith("/login")
+    assert anonymous.status_code == 302 and anonymous.headers["location"].startswith("/login")
 
 
 async def test_admin_promotes_a_member_from_the_members_page(
-    client: AsyncTestClient[Litestar], dressing: Any, root: Any, person: Any
+    client: AsyncTestClient[Litestar], dressing: Any, root: Any, board: Board
 ) -> None:
-    alice = await person("alice")
-    await alice.post("/api/v1/communities/vide-dressing/join", json={"answer": "Gambetta"})
-    await root.post(f"/api/v1/communities/vide-dressing/members/{alice.id}/approve")
-    token = await log_in(client, root)
+    alice = await board.member("alice", "vide-dressing")
+    token = await sign_in(client, root)
     response = await post_form(
         client,
         f"/communities/vide-dressing/members/{alice.id}/role",
@@ -203,9 +189,9 @@ async def test_admin_promotes_a_member_from_the_members_page(
 
 
 async def test_site_admin_creates_a_community_with_the_form(
-    client: AsyncTestClient[Litestar], root: Any, person: Any
+    client: AsyncTestClient[Litestar], root: Any
 ) -> None:
-    token = await log_in(client, root)
+    token = await sign_in(client, root)
     form = await client.get("/communities/new")
     assert form.status_code == 200 and "Créer un groupe" in form.text and "Vide-grenier" in form.text
     response = await post_form(
@@ -238,16 +224,18 @@ async def test_site_admin_creates_a_community_with_the_form(
     assert invalid.status_code == 400 and "minuscules" in invalid.text
 
 
-async def test_only_site_admins_see_the_creation_form(client: AsyncTestClient[Litestar], person: Any) -> None:
-    alice = await person("alice")
-    await log_in(client, alice)
+async def test_only_site_admins_see_the_creation_form(
+    client: AsyncTestClient[Litestar], board: Board
+) -> None:
+    alice = await board.someone("alice")
+    await sign_in(client, alice)
     assert (await client.get("/communities/new")).status_code == 403
 
 
 async def test_admin_edits_the_settings_with_the_form(
     client: AsyncTestClient[Litestar], dressing: Any, root: Any
 ) -> None:
-    token = await log_in(client, root)
+    token = await sign_in(client, root)
     form = await client.get("/communities/vide-dressing/settings")
     assert form.status_code == 200 and "Réglages du groupe" in form.text and QUESTION in form.text
     response = await post_form(
@@ -284,10 +272,10 @@ async def test_admin_edits_the_settings_with_the_form(
 
 
 async def test_admin_curates_categories_from_the_page(
-    client: AsyncTestClient[Litestar], make_community: Any, root: Any
+    client: AsyncTestClient[Litestar], board: Board, root: Any
 ) -> None:
-    await make_community("troc", template="none")
-    token = await log_in(client, root)
+    await board.community("troc", template="none")
+    token = await sign_in(client, root)
     base = "/communities/troc/categories"
     for name in ("Maison", "Livres"):
         response = await post_form(
@@ -331,14 +319,11 @@ async def test_admin_curates_categories_from_the_page(
 
 
 async def test_a_moderator_sees_the_members_page_without_role_controls(
-    client: AsyncTestClient[Litestar], dressing: Any, root: Any, person: Any
+    client: AsyncTestClient[Litestar], dressing: Any, root: Any, board: Board
 ) -> None:
-    mona, alice = await person("mona"), await person("alice")
-    await mona.post("/api/v1/communities/vide-dressing/join", json={"answer": "Charonne"})
-    await root.post(f"/api/v1/communities/vide-dressing/members/{mona.id}/approve")
-    await root.post(f"/api/v1/communities/vide-dressing/members/{mona.id}/role", json={"role": "moderator"})
+    mona, alice = await board.member("mona", "vide-dressing", role="moderator"), await board.someone("alice")
     await alice.post("/api/v1/communities/vide-dressing/join", json={"answer": "Place des Fêtes"})
-    token = await log_in(client, mona)
+    token = await sign_in(client, mona)
     page = await client.get("/communities/vide-dressing/members")
     assert page.status_code == 200
     assert "Place des Fêtes" in page.text and "Refuser la demande" in page.text
