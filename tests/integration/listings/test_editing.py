@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.listings.conftest import Board
+from tests.stories import Board
 
 pytestmark = pytest.mark.anyio
 

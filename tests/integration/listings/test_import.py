@@ -16,7 +16,7 @@ from marketplace.indexing.models import SearchOutboxEntry
 from marketplace.listings.importer import ImportReport, import_listings
 from marketplace.listings.models import Listing
 from marketplace.operations import transaction
-from tests.integration.listings.conftest import Board
+from tests.stories import Board
 
 pytestmark = pytest.mark.anyio
 

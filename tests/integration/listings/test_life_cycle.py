@@ -13,7 +13,7 @@ from marketplace.indexing.models import SearchOutboxEntry
 from marketplace.listings.models import Listing
 from marketplace.listings.service import ListingService
 from marketplace.operations import transaction
-from tests.integration.listings.conftest import Board
+from tests.stories import Board
 
 pytestmark = pytest.mark.anyio
 

@@ -4,31 +4,43 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.errors import InvalidInput
 from marketplace.communities.attributes import (
     ATTRIBUTE_KEYS,
     CATALOGUE,
-    CONDITIONS,
-    SIZE_SCALE,
     covered_shoe_sizes,
     covered_sizes,
     validate_attributes,
 )
+from marketplace.errors import InvalidInput
+
+USUAL_FRENCH_STEPS = [
+    "prématuré",
+    "naissance",
+    "1 mois",
+    "3 mois",
+    "6 mois",
+    "9 mois",
+    "12 mois",
+    "18 mois",
+    "24 mois",
+    *(f"{years} ans" for years in range(3, 17)),
+]
 
 
-def test_the_kids_scale_follows_the_usual_french_steps() -> None:
-    assert SIZE_SCALE[:9] == (
-        "prématuré",
-        "naissance",
-        "1 mois",
-        "3 mois",
-        "6 mois",
-        "9 mois",
-        "12 mois",
-        "18 mois",
-        "24 mois",
-    )
-    assert SIZE_SCALE[9:] == tuple(f"{years} ans" for years in range(3, 17))
+@pytest.mark.parametrize("step", USUAL_FRENCH_STEPS)
+def test_each_usual_french_size_is_accepted_as_written(step: str) -> None:
+    assert validate_attributes(["size"], {"size": step}) == {"size": step}
+
+
+@pytest.mark.parametrize("between", ["2 mois", "15 mois", "30 mois", "2 ans et demi"])
+def test_sizes_between_the_usual_steps_are_refused(between: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        validate_attributes(["size"], {"size": between})
+    assert set(refused.value.field_errors) == {"attributes.size"}
+
+
+def test_a_range_from_birth_to_16_years_covers_the_usual_steps_in_order() -> None:
+    assert covered_sizes("0 mois-16 ans") == USUAL_FRENCH_STEPS[1:]
 
 
 @pytest.mark.parametrize(
@@ -107,15 +119,8 @@ def test_brand_is_short_free_text(value: str, ok: bool) -> None:
             validate_attributes(["brand"], {"brand": value})
 
 
-def test_catalogue_offers_every_key_with_a_french_label() -> None:
-    assert set(ATTRIBUTE_KEYS) == {"size", "shoe_size", "gender", "brand", "season", "condition"}
-    assert all(CATALOGUE[key].label for key in ATTRIBUTE_KEYS)
-    assert CATALOGUE["condition"].choices == tuple(CONDITIONS)
-    assert CONDITIONS["tres_bon_etat"] == "Très bon état"
-
-
 def test_stored_values_read_in_the_readers_language() -> None:
-    from marketplace.communities.attributes import CATALOGUE, value_label
+    from marketplace.communities.attributes import value_label
     from marketplace.web.i18n import current_language
 
     token = current_language.set("en")
