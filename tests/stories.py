@@ -15,6 +15,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from marketplace.operations import create_user
 from tests.unit.photos.conftest import photo_bytes
 
 PASSWORD = "correct horse battery"
@@ -61,8 +62,6 @@ def registration(client: AsyncTestClient[Litestar], app: Litestar) -> PersonFact
     async def make(name: str, *, admin: bool = False) -> Person:
         email = f"{name}@example.org"
         if admin:
-            from marketplace.operations import create_user
-
             user = await create_user(app.state.settings, email, name.title(), PASSWORD, True)
             user_id = str(user.id)
         else:

@@ -12,7 +12,8 @@ from typing import Any
 import anyio.to_thread
 import pytest
 
-from tests.integration.photos.conftest import add_photo, make_image, photo_bytes, stored_files
+from tests.integration.photos.conftest import make_image, photo_bytes, stored_files
+from tests.stories import add_photo
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from marketplace.photos.service import PhotoService
 from marketplace.photos.storage import LocalDirectoryStorage
-from tests.integration.photos.conftest import add_photo, make_image, photo_bytes, stored_files
+from tests.integration.photos.conftest import make_image, photo_bytes, stored_files
+from tests.stories import add_photo
 
 pytestmark = pytest.mark.anyio
 

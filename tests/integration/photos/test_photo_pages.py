@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token
-from tests.integration.photos.conftest import add_photo, make_image, photo_bytes
+from tests.integration.photos.conftest import make_image, photo_bytes
+from tests.stories import add_photo, sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -17,25 +17,13 @@ def picture(red: int, size: tuple[int, int] = (800, 600)) -> bytes:
     return photo_bytes("JPEG", image=make_image(size, color=(red, 80, 160)))
 
 
-async def signed_in(client: Any, who: Any) -> str:
-    """Log ``who`` in with the browser's form; returns the CSRF token the pages' forms carry."""
-    token = await csrf_token(client)
-    response = await client.post(
-        "/login",
-        data={"email": who.email, "password": PASSWORD, "_csrf_token": token},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-    return token
-
-
 @pytest.fixture
 async def alice_in_browser(board: Any, client: Any) -> dict[str, Any]:
     await board.community()
     alice = await board.member("alice")
     return {
         "alice": alice,
-        "token": await signed_in(client, alice),
+        "token": await sign_in(client, alice),
         "category": await board.category_id("Maison"),
     }
 
@@ -241,7 +229,7 @@ async def test_another_member_sees_no_photo_controls_and_cannot_post_them(alice_
     listing = await board.listing(alice)
     photo = await add_photo(alice, listing["id"])
     bob = await board.member("bob")
-    token = await signed_in(client, bob)
+    token = await sign_in(client, bob)
 
     page = (await client.get(f"/listings/{listing['id']}")).text
     response = await client.post(f"/photos/{photo['id']}/delete", data={"_csrf_token": token})

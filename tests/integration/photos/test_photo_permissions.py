@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.photos.conftest import add_photo, photo_bytes, upload
+from tests.integration.photos.conftest import photo_bytes
+from tests.stories import add_photo, upload
 
 pytestmark = pytest.mark.anyio
 

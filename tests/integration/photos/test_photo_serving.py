@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token
-from tests.integration.photos.conftest import add_photo, photo_bytes
+from tests.integration.photos.conftest import photo_bytes
+from tests.stories import add_photo, sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -90,16 +90,7 @@ async def test_member_gets_a_members_only_photo_with_private_caching(members_onl
 
 
 async def test_member_browsing_with_a_session_cookie_sees_the_photo(members_only_photo, client):
-    login = await client.post(
-        "/login",
-        data={
-            "email": members_only_photo["bob"].email,
-            "password": PASSWORD,
-            "_csrf_token": await csrf_token(client),
-        },
-        follow_redirects=False,
-    )
-    assert login.status_code == 303
+    await sign_in(client, members_only_photo["bob"])  # the login form answers 303
 
     response = await client.get(members_only_photo["photo"]["urls"]["thumb"])
 

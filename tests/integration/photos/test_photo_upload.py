@@ -12,13 +12,8 @@ import pytest
 from PIL import ExifTags, Image
 
 from marketplace.photos.pipeline import MAX_UPLOAD_BYTES
-from tests.integration.photos.conftest import (
-    add_photo,
-    photo_bytes,
-    raw_png,
-    stored_files,
-    upload,
-)
+from tests.integration.photos.conftest import make_image, photo_bytes, raw_png, stored_files
+from tests.stories import add_photo, upload
 
 pytestmark = pytest.mark.anyio
 
@@ -72,6 +67,19 @@ async def test_served_variants_are_webp_without_exif_or_gps(alice_listing, clien
         assert not set(image.info) & {"exif", "xmp", "icc_profile"}
         for marker in (b"EXIF", b"Exif", b"XMP ", b"GPS", b"TestCam"):
             assert marker not in data
+
+
+async def test_a_photo_is_judged_by_its_bytes_not_by_its_name_or_type(alice_listing, client):
+    alice, listing = alice_listing
+    transparent = photo_bytes("PNG", image=make_image((64, 48), mode="RGBA", color=(200, 30, 40, 128)))
+
+    response = await alice.post(
+        f"/api/v1/listings/{listing['id']}/photos", files={"file": ("vélo.jpg", transparent, "image/jpeg")}
+    )
+
+    assert response.status_code == 201, response.text
+    large = Image.open(io.BytesIO((await client.get(response.json()["urls"]["large"])).content))
+    assert large.mode == "RGBA"  # read as the PNG it is: a JPEG has no transparency
 
 
 async def test_alt_text_is_the_title_unless_the_author_writes_one(alice_listing):
