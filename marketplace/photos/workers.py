@@ -11,8 +11,11 @@ its time limit can be killed without failing the other workers' jobs. A worker
 - is started on first use, with the ``spawn`` method (the web process runs an event loop and
   threads: a forked copy could inherit a lock held by another thread), and is waited for before
   its first job, so that the time limit counts the job and not the interpreter's start;
-- has its address space capped (``RLIMIT_AS``): an image that needs more gets a ``MemoryError``
-  there instead of the machine's last gigabyte;
+- has its address space capped (``RLIMIT_AS``) at its size once started plus what one photo may
+  take: an image that needs more gets a ``MemoryError`` there instead of the machine's last
+  gigabyte. The cap is relative because a spawned worker first re-imports the web process's main
+  module, whose weight depends on the entry point (``marketplace run``'s CLI module brings the
+  whole app: ~250 MiB of address space before the first photo, against ~110 MiB under pytest);
 - is replaced after ``jobs_per_worker`` jobs (``max_tasks_per_child``), so that a fragmented
   heap cannot grow for ever, and at once when a job overruns, runs out of memory or kills it;
 - runs at a lower CPU priority, so that pages are still served promptly while photos are made.
@@ -37,6 +40,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import anyio
@@ -59,9 +63,10 @@ MAX_JOBS_VARIABLE: Final = "MARKETPLACE_PHOTO_WORKER_MAX_JOBS"
 MEMORY_VARIABLE: Final = "MARKETPLACE_PHOTO_WORKER_MEMORY_MB"
 TIME_LIMIT_VARIABLE: Final = "MARKETPLACE_PHOTO_TIME_LIMIT_SECONDS"
 
-# The most demanding image the pipeline accepts that we measured, a 50-megapixel RGBA WebP, peaks
-# at ~910 MiB of address space in a worker (libwebp's buffer, Pillow's copy, the resize); a 49 MP
-# RGBA PNG at ~510 MiB, a 12 MP HEIC at ~250 MiB (see bench/README.md).
+# What one photo may add to a started worker's address space. The most demanding image the
+# pipeline accepts that we measured, a 50-megapixel RGBA WebP, adds ~800 MiB (libwebp's buffer,
+# Pillow's copy, the resize); a 49 MP RGBA PNG ~400 MiB, a 12 MP HEIC ~140 MiB, a 12 MP JPEG
+# ~50 MiB (libjpeg decodes it at half size).
 DEFAULT_MEMORY_BYTES: Final = 1024 * _MIB
 # A 50 MP WebP takes ~8 s on one core of the benchmark machine, a 12 MP photo well under 1 s.
 DEFAULT_TIME_LIMIT_SECONDS: Final = 30.0
@@ -96,7 +101,7 @@ class WorkerLimits:
     workers: int = field(default_factory=_default_workers)
     jobs_per_worker: int = DEFAULT_JOBS_PER_WORKER
     memory_bytes: int | None = DEFAULT_MEMORY_BYTES
-    """Address space a worker may use (``RLIMIT_AS``); None for no limit."""
+    """Address space one job may add to a started worker (``RLIMIT_AS``); None for no limit."""
     seconds: float = DEFAULT_TIME_LIMIT_SECONDS
     """Wall-clock time one job may take before its worker is killed."""
 
@@ -161,16 +166,16 @@ class WorkerDied(WorkerFailure):
 
 
 def _start_worker(memory_bytes: int | None, preload: tuple[str, ...]) -> None:
-    """Initializer of each worker process: limits first, so that the imports count too."""
+    """Initializer of each worker process; the memory limit is set last, on top of the imports."""
     # Ctrl-C reaches the whole process group; the web process stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _cap_malloc_arenas()
-    if memory_bytes is not None:
-        _limit_address_space(memory_bytes)
     with contextlib.suppress(OSError):  # raising one's niceness is always allowed on Linux
         os.nice(_WORKER_NICENESS)
     for module in preload:
         importlib.import_module(module)
+    if memory_bytes is not None:
+        _limit_address_space(memory_bytes)
 
 
 def _cap_malloc_arenas() -> None:
@@ -182,13 +187,24 @@ def _cap_malloc_arenas() -> None:
     mallopt(_M_ARENA_MAX, _MALLOC_ARENAS)
 
 
+def _address_space_in_use() -> int:
+    """This process's address space in bytes (Linux), 0 where /proc cannot tell."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
 def _limit_address_space(memory_bytes: int) -> None:
     if resource is None:  # pragma: no cover - Windows
         logger.warning("Photo worker %s: no RLIMIT_AS here, running without a memory limit", os.getpid())
         return
     try:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        soft = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+        soft = _address_space_in_use() + memory_bytes
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     except (ValueError, OSError) as error:
         logger.warning(

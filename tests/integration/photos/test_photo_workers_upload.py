@@ -38,7 +38,7 @@ async def alice_listing(board: Any) -> tuple[Any, dict[str, Any]]:
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [(TIME_LIMIT_VARIABLE, "0.3"), (MEMORY_VARIABLE, "300")],
+    [(TIME_LIMIT_VARIABLE, "0.3"), (MEMORY_VARIABLE, "200")],
     ids=["past-the-time-limit", "past-the-memory-limit"],
 )
 async def test_upload_too_heavy_for_its_worker_gets_422_and_the_next_one_is_stored(
