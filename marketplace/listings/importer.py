@@ -1,10 +1,7 @@
-"""Import listings from JSONL, one listing a line, idempotently (design.md, "Import format").
+"""Import listings from JSONL idempotently (design.md, "Import format"): the writes, through the services.
 
-A line: ``ref`` (kept, unique per community), ``community`` (slug), ``category`` (name, created
-when missing), ``kind``, ``title``, ``description``, ``price`` (euros or null), ``condition``
-(catalogue slug or null), ``attributes`` (size, shoe_size, gender, brand, season),
-``pickup_area``, ``status``, ``created_at`` (ISO 8601), and optionally ``author_email`` and
-``wanted_in_exchange``.
+The format of a line and its checks are ``import_format.py``; this module finds or creates what
+the lines name and hands each listing to ``ListingService.import_listing``.
 
 - (community, ref) is the key: importing the same file again changes nothing (no new version,
   no ``updated_at`` change, no search outbox row); a changed line updates its listing.
@@ -24,40 +21,38 @@ when missing), ``kind``, ``title``, ``description``, ``price`` (euros or null), 
 
 from __future__ import annotations
 
-import datetime
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
+from babel import Locale
 from litestar.exceptions import HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.models import User
+from marketplace.accounts.service import UserService
+from marketplace.communities.category_service import CategoryService
 from marketplace.communities.models import Community
-from marketplace.errors import InvalidInput, NotFound
-from marketplace.communities.attributes import LISTING_ATTRIBUTE_KEYS
-from marketplace.listings.models import ListingStatus
-from marketplace.listings.rules import ListingFields, clean_listing
+from marketplace.communities.service import CommunityService
+from marketplace.errors import NotFound
+from marketplace.listings.import_format import (
+    ImportFile,
+    ImportLine,
+    LineError,
+    describe_refusal,
+    parse_line,
+    read_file,
+)
 from marketplace.listings.service import ListingService, now_utc
+from marketplace.web.i18n import babel_locale, ngettext
 from marketplace.web.i18n import gettext as _
+
+# The format's names, still importable from here by the importer's callers.
+__all__ = ["ImportLine", "ImportReport", "LineError", "import_account", "import_listings", "parse_line"]
 
 IMPORT_ACCOUNT_EMAIL = "import@marketplace.invalid"
 IMPORT_ACCOUNT_NAME = "Import"
 # No argon2 hash: verifying any password against it fails, so nobody can log in as "Import".
 UNUSABLE_PASSWORD_HASH = "!"  # noqa: S105
-REF_MAX = 80
-REQUIRED = ("ref", "community", "category", "kind", "title", "created_at")
-IMPORTABLE_STATUSES = frozenset(
-    {
-        ListingStatus.DRAFT,
-        ListingStatus.AVAILABLE,
-        ListingStatus.RESERVED,
-        ListingStatus.DONE,
-        ListingStatus.WITHDRAWN,
-        ListingStatus.EXPIRED,
-    }
-)
 
 
 @dataclass
@@ -73,145 +68,34 @@ class ImportReport:
         return self.created + self.updated + self.unchanged + self.skipped
 
     def summary(self) -> str:
-        """One French line, e.g. "92 annonces lues : 92 créées, 0 mise à jour, 0 inchangée, 0 ignorée."."""
-
-        def count(number: int, singular: str, plural: str) -> str:
-            return f"{number} {singular if number <= 1 else plural}"
-
+        """One line, e.g. "92 annonces lues : 92 créées, 0 mise à jour, 0 inchangée, 0 ignorée."."""
         return _(
             "%(read)s : %(created)s, %(updated)s, %(unchanged)s, %(skipped)s.",
-            read=count(self.read, "annonce lue", "annonces lues"),
-            created=count(self.created, "créée", "créées"),
-            updated=count(self.updated, "mise à jour", "mises à jour"),
-            unchanged=count(self.unchanged, "inchangée", "inchangées"),
-            skipped=count(self.skipped, "ignorée", "ignorées"),
+            read=_count("%(num)s annonce lue", "%(num)s annonces lues", self.read),
+            created=_count("%(num)s créée", "%(num)s créées", self.created),
+            updated=_count("%(num)s mise à jour", "%(num)s mises à jour", self.updated),
+            unchanged=_count("%(num)s inchangée", "%(num)s inchangées", self.unchanged),
+            skipped=_count("%(num)s ignorée", "%(num)s ignorées", self.skipped),
         )
 
 
-class LineError(Exception):
-    """A line that cannot be imported, with the French reason."""
-
-
-@dataclass(frozen=True)
-class ImportLine:
-    number: int
-    ref: str
-    community: str
-    category: str
-    status: ListingStatus
-    created_at: datetime.datetime
-    author_email: str | None
-    data: ListingFields
-
-    @property
-    def attribute_keys(self) -> list[str]:
-        keys = [key for key in self.data.attributes if self.data.attributes[key] not in (None, "")]
-        return [*keys, "condition"] if self.data.condition else keys
-
-
-def _text(raw: dict[str, Any], key: str) -> str:
-    value = raw.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise LineError(_("« %(key)s » doit être un texte.", key=key))
-    return value.strip()
-
-
-def _parse_created_at(value: Any) -> datetime.datetime:
-    if not isinstance(value, str):
-        raise LineError(_("« created_at » doit être une date ISO 8601."))
-    try:
-        moment = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise LineError(_("« created_at » n'est pas une date ISO 8601 : %(value)s.", value=value)) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)  # a date without zone is taken as UTC
-    return moment.astimezone(datetime.UTC)
-
-
-def parse_line(number: int, line: str) -> ImportLine:
-    """One line of the file, checked on its own (no database): LineError says what is wrong."""
-    try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise LineError(_("JSON invalide (%(error)s).", error=error.msg)) from None
-    if not isinstance(raw, dict):
-        raise LineError(_("Chaque ligne doit être un objet JSON."))
-    missing = [key for key in REQUIRED if raw.get(key) in (None, "")]
-    if missing:
-        raise LineError(_("Champ(s) manquant(s) : %(fields)s.", fields=", ".join(missing)))
-    ref = _text(raw, "ref")
-    if len(ref) > REF_MAX:
-        raise LineError(_("« ref » fait au plus 80 caractères."))
-    try:
-        status = ListingStatus(_text(raw, "status") or ListingStatus.AVAILABLE.value)
-    except ValueError:
-        raise LineError(_("Statut inconnu : %(status)s.", status=raw.get("status"))) from None
-    if status not in IMPORTABLE_STATUSES:
-        raise LineError(
-            _("Une annonce ne peut pas être importée avec le statut « %(status)s ».", status=status)
-        )
-    attributes = raw.get("attributes") or {}
-    if not isinstance(attributes, dict):
-        raise LineError(_("« attributes » doit être un objet."))
-    unknown = sorted(set(attributes) - set(LISTING_ATTRIBUTE_KEYS))
-    if unknown:
-        raise LineError(_("Attribut(s) inconnu(s) : %(keys)s.", keys=", ".join(unknown)))
-    author_email = _text(raw, "author_email") or None
-    data = ListingFields(
-        kind=_text(raw, "kind"),
-        title=_text(raw, "title"),
-        category_id=None,
-        description=_text(raw, "description"),
-        condition=raw.get("condition"),
-        attributes=attributes,
-        pickup_area=_text(raw, "pickup_area"),
-        price=raw.get("price"),
-        wanted_in_exchange=_text(raw, "wanted_in_exchange"),
-    )
-    parsed = ImportLine(
-        number=number,
-        ref=ref,
-        community=_text(raw, "community"),
-        category=_text(raw, "category"),
-        status=status,
-        created_at=_parse_created_at(raw.get("created_at")),
-        author_email=author_email,
-        data=data,
-    )
-    # The rules of the fields themselves, before any write (the community's quartiers and the
-    # category's keys are checked again by the service, against the database).
-    try:
-        clean_listing(
-            data, category_attributes=parsed.attribute_keys, pickup_areas=[], require_exchange=False
-        )
-    except InvalidInput as error:
-        raise LineError(_describe(error)) from None
-    return parsed
-
-
-def _describe(error: HTTPException) -> str:
-    if isinstance(error, InvalidInput):
-        return "; ".join(f"{key} : {message}" for key, message in error.field_errors.items())
-    return str(error.detail)
+def _count(singular: str, plural: str, number: int) -> str:
+    # French puts 0 in the singular ("0 créée"), but French has no catalogue, and gettext's rule
+    # without one is English's (only 1 is singular): the reader's language's own rule picks the form.
+    one = Locale.parse(babel_locale()).plural_form(number) == "one"
+    return ngettext(singular, plural, 1 if one else 2, num=number)
 
 
 class _Importer:
     def __init__(
         self,
         session: AsyncSession,
+        file: ImportFile,
         *,
         default_author: User | None,
         create_communities: bool,
         listing_lifetime_days: int,
-        keys_by_category: dict[tuple[str, str], list[str]],
-        areas_by_community: dict[str, list[str]],
     ) -> None:
-        from marketplace.accounts.service import UserService
-        from marketplace.communities.category_service import CategoryService
-        from marketplace.communities.service import CommunityService
-
         self.session = session
         self.users = UserService(session=session)
         self.communities = CommunityService(session=session)
@@ -220,8 +104,8 @@ class _Importer:
         self.default_author = default_author
         self.create_communities = create_communities
         self.lifetime_days = listing_lifetime_days
-        self.keys_by_category = keys_by_category
-        self.areas_by_community = areas_by_community
+        self.keys_by_category = file.category_keys()
+        self.areas_by_community = file.pickup_areas()
         self._communities: dict[str, Community] = {}
         self._authors: dict[str, User] = {}
         self.now = now_utc()
@@ -285,8 +169,6 @@ class _Importer:
 
 async def import_account(session: AsyncSession) -> User:
     """The built-in author of imported listings that name nobody: inactive, it cannot log in."""
-    from marketplace.accounts.service import UserService
-
     users = UserService(session=session)
     account = await users.by_email(IMPORT_ACCOUNT_EMAIL)
     if account is None:
@@ -310,43 +192,22 @@ async def import_listings(
     listing_lifetime_days: int,
 ) -> ImportReport:
     """Import the JSONL ``lines`` (see the module's docstring); the caller commits."""
-    from marketplace.accounts.service import UserService
-
-    report = ImportReport()
     default_author = None
     if default_author_email:
         default_author = await UserService(session=session).by_email(default_author_email)
         if default_author is None:
             raise NotFound(_("Aucun compte pour « %(email)s ».", email=default_author_email))
 
-    parsed: list[ImportLine] = []
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            parsed.append(parse_line(number, text))
-        except LineError as error:
-            report.skipped += 1
-            report.errors.append((number, str(error)))
-
-    keys_by_category: dict[tuple[str, str], list[str]] = {}
-    areas_by_community: dict[str, list[str]] = {}
-    for line in parsed:
-        keys = keys_by_category.setdefault((line.community, line.category), [])
-        keys.extend(key for key in line.attribute_keys if key not in keys)
-        areas = areas_by_community.setdefault(line.community, [])
-        if line.data.pickup_area and line.data.pickup_area.casefold() not in {a.casefold() for a in areas}:
-            areas.append(line.data.pickup_area)
-
+    file = read_file(lines)
+    report = ImportReport(skipped=len(file.errors), errors=list(file.errors))
     importer = _Importer(
         session,
+        file,
         default_author=default_author,
         create_communities=create_communities,
         listing_lifetime_days=listing_lifetime_days,
-        keys_by_category=keys_by_category,
-        areas_by_community=areas_by_community,
     )
-    for line in parsed:
+    for line in file.lines:
         try:
             outcome = await importer.import_line(line)
         except LineError as error:
@@ -355,7 +216,7 @@ async def import_listings(
             continue
         except HTTPException as error:  # refused by a service: the community's rules
             report.skipped += 1
-            report.errors.append((line.number, _describe(error)))
+            report.errors.append((line.number, describe_refusal(error)))
             continue
         if outcome == "created":
             report.created += 1
