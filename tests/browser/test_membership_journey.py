@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import LiveServer, log_in, register, screenshot
-from tests.conftest import PASSWORD
+from tests.stories import command_line_community
 
 pytestmark = pytest.mark.browser
 
@@ -19,40 +19,17 @@ QUESTION = "Dans quel quartier du 20e habitez-vous ?"
 
 @pytest.fixture(scope="module")
 def group(live_server: LiveServer) -> str:
-    live_server.cli(
-        "users",
-        "create",
-        "--email",
-        "admin@journey.test",
-        "--name",
-        "Admin",
-        "--password",
-        PASSWORD,
-        "--admin",
-    )
-    live_server.cli(
-        "communities",
-        "create",
-        "--slug",
+    return command_line_community(
+        live_server.cli,
         SLUG,
-        "--name",
-        "Vide-dressing du parcours",
-        "--visibility",
-        "members",
-        "--join-policy",
-        "approval",
-        "--join-question",
-        QUESTION,
-        "--pickup-area",
-        "Belleville",
-        "--pickup-area",
-        "Gambetta",
-        "--template",
-        "vide-dressing",
-        "--admin-email",
-        "admin@journey.test",
+        name="Vide-dressing du parcours",
+        admin_email="admin@journey.test",
+        pickup_areas=["Belleville", "Gambetta"],
+        template="vide-dressing",
+        visibility="members",
+        join_policy="approval",
+        join_question=QUESTION,
     )
-    return SLUG
 
 
 def ask_to_join(page: Any, server: LiveServer, answer: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.browser.conftest import LiveServer, register, screenshot
-from tests.conftest import PASSWORD
+from tests.stories import command_line_community
 
 pytestmark = pytest.mark.browser
 
@@ -30,22 +30,14 @@ def camera_photo(color: str, label: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def group(live_server: LiveServer) -> str:
-    live_server.cli(
-        "users",
-        "create",
-        "--email",
-        "admin@photos.test",
-        "--name",
-        "Admin",
-        "--password",
-        PASSWORD,
-        "--admin",
+    return command_line_community(
+        live_server.cli,
+        SLUG,
+        name="Vide-grenier des photos",
+        admin_email="admin@photos.test",
+        pickup_areas=["Belleville"],
+        template="vide-grenier",
     )
-    live_server.cli(
-        "communities", "create", "--slug", SLUG, "--name", "Vide-grenier des photos",
-        "--pickup-area", "Belleville", "--template", "vide-grenier", "--admin-email", "admin@photos.test",
-    )  # fmt: skip
-    return SLUG
 
 
 def photo_ids_in_gallery(page: Any) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -86,14 +85,19 @@ def test_refused_command_says_why_in_one_line(tmp_path: Path) -> None:
 
 
 def test_eval_corpus_imports_cleanly_and_reimport_changes_nothing(tmp_path: Path) -> None:
-    lines = DATA.read_text(encoding="utf-8").splitlines()
+    count = len(DATA.read_text(encoding="utf-8").splitlines())
     first = marketplace(tmp_path, "import", "listings", str(DATA), "--create-communities")
     assert first.returncode == 0, first.stderr + first.stdout
-    assert str(len(lines)) in first.stdout
+    assert f"{count} annonces lues : {count} créées, 0 mise à jour, 0 inchangée, 0 ignorée." in first.stdout
     again = marketplace(tmp_path, "import", "listings", str(DATA), "--create-communities")
     assert again.returncode == 0, again.stderr
-    assert "0 créée" in again.stdout or "aucune" in again.stdout.lower(), again.stdout
-    assert json.loads(lines[0])["ref"] == "vg-001"
+    assert f"{count} annonces lues : 0 créée, 0 mise à jour, {count} inchangées, 0 ignorée." in again.stdout
+
+
+def test_worker_once_runs_every_job_and_exits(tmp_path: Path) -> None:
+    result = marketplace(tmp_path, "worker", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "failed" not in result.stderr, result.stderr
 
 
 def test_demo_loads_once(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import PASSWORD, csrf_token
+from tests.stories import PASSWORD, csrf_token
 
 pytestmark = pytest.mark.anyio
 
