@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -9,8 +10,15 @@ from typing import Any, TypeVar
 
 import anyio
 import click
+import uvicorn
+from litestar.exceptions import HTTPException
 
+from marketplace.db.migrate import upgrade
+from marketplace.demo import load_demo
+from marketplace.operations import create_community, create_user, import_listings_file
+from marketplace.photos.gc import collect_for
 from marketplace.settings import get_settings
+from marketplace.worker import run_worker
 
 T = TypeVar("T")
 
@@ -20,8 +28,6 @@ def _run(work: Callable[[], Awaitable[T]]) -> T:
 
 
 def _migrate() -> None:
-    from marketplace.db.migrate import upgrade
-
     upgrade(get_settings().database.url)
 
 
@@ -36,8 +42,6 @@ def main() -> None:
 @click.option("--workers", default=1, show_default=True, type=int, help="Processus HTTP.")
 def run(host: str, port: int, workers: int) -> None:
     """Applique les migrations puis sert l'application."""
-    import uvicorn
-
     _migrate()
     uvicorn.run(
         "marketplace.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info"
@@ -48,8 +52,6 @@ def run(host: str, port: int, workers: int) -> None:
 @click.option("--once", is_flag=True, help="Une seule passe, puis s'arrête.")
 def worker(once: bool) -> None:
     """Tâches de fond : expiration des annonces (et plus tard l'index de recherche)."""
-    from marketplace.worker import run_worker
-
     _migrate()
     _run(lambda: run_worker(get_settings(), once=once))
 
@@ -78,8 +80,6 @@ def users() -> None:
 @click.option("--admin", is_flag=True, help="Administrateur du site (crée les groupes).")
 def users_create(email: str, display_name: str, password: str | None, admin: bool) -> None:
     """Crée un compte."""
-    from marketplace.operations import create_user
-
     if password is None:
         password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
     _migrate()
@@ -109,8 +109,6 @@ def communities() -> None:
 @click.option("--admin-email", default=None, help="Compte qui devient administrateur du groupe.")
 def communities_create(**options: Any) -> None:
     """Crée un groupe (et ses catégories de départ)."""
-    from marketplace.operations import create_community
-
     _migrate()
     community = _fail_cleanly(lambda: create_community(get_settings(), **options))
     click.echo(f"Groupe créé : {community.slug} ({community.id})")
@@ -127,8 +125,6 @@ def import_() -> None:
 @click.option("--create-communities", is_flag=True, help="Crée les groupes inconnus.")
 def import_listings(file: Path, author_email: str | None, create_communities: bool) -> None:
     """Importe des annonces au format JSONL (idempotent)."""
-    from marketplace.operations import import_listings_file
-
     _migrate()
     report = _fail_cleanly(
         lambda: import_listings_file(get_settings(), file, author_email, create_communities)
@@ -143,8 +139,6 @@ def import_listings(file: Path, author_email: str | None, create_communities: bo
 @main.command()
 def demo() -> None:
     """Charge les données de démonstration (une seule fois)."""
-    from marketplace.demo import load_demo
-
     _migrate()
     click.echo(_run(lambda: load_demo(get_settings())))
 
@@ -166,10 +160,6 @@ def media() -> None:
 )
 def media_gc(apply: bool, min_age_minutes: int) -> None:
     """Fichiers de photos qu'aucune photo n'utilise (et fichiers temporaires abandonnés)."""
-    import datetime
-
-    from marketplace.photos.gc import collect_for
-
     _migrate()
     collection = _run(
         lambda: collect_for(get_settings(), apply=apply, min_age=datetime.timedelta(minutes=min_age_minutes))
@@ -179,8 +169,6 @@ def media_gc(apply: bool, min_age_minutes: int) -> None:
 
 def _fail_cleanly(work: Callable[[], Awaitable[T]]) -> T:
     """Turn a refused operation into a one-line message and exit status 1, not a traceback."""
-    from litestar.exceptions import HTTPException
-
     try:
         return _run(work)
     except HTTPException as error:
