@@ -100,12 +100,6 @@ def test_worker_once_runs_every_job_and_exits(tmp_path: Path) -> None:
     assert "failed" not in result.stderr, result.stderr
 
 
-def test_worker_once_runs_every_job_and_exits(tmp_path: Path) -> None:
-    result = marketplace(tmp_path, "worker", "--once")
-    assert result.returncode == 0, result.stderr
-    assert "failed" not in result.stderr, result.stderr
-
-
 def test_demo_loads_once(tmp_path: Path) -> None:
     first = marketplace(tmp_path, "demo")
     assert first.returncode == 0, first.stderr
