@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler
 from marketplace.accounts.auth import RotatingSessionConfig, provide_user, provide_viewer
 from marketplace.db.config import CommitMiddleware, alchemy_config
 from marketplace.db.store_model import StoreItem
+from marketplace.photos.pipeline import shutdown_pool
 from marketplace.routes import ROUTES
 from marketplace.settings import Settings, get_settings
 from marketplace.web.errors import EXCEPTION_HANDLERS
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(title="Marketplace du 20e", version="1", path="/api/docs"),
         state=State({"settings": settings}),
         lifespan=[embedded_worker] if settings.run_worker_in_app else [],
+        on_shutdown=[shutdown_pool],  # the photo worker processes
         debug=settings.debug,
     )
 

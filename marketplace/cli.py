@@ -13,10 +13,10 @@ import click
 import uvicorn
 from litestar.exceptions import HTTPException
 
+from marketplace.backup.commands import backup_command, restore_command
 from marketplace.db.migrate import upgrade
 from marketplace.demo import load_demo
-from marketplace.operations import create_community, create_user, import_listings_file
-from marketplace.photos.gc import collect_for
+from marketplace.operations import collect_media, create_community, create_user, import_listings_file
 from marketplace.settings import get_settings
 from marketplace.worker import run_worker
 
@@ -162,7 +162,9 @@ def media_gc(apply: bool, min_age_minutes: int) -> None:
     """Fichiers de photos qu'aucune photo n'utilise (et fichiers temporaires abandonnés)."""
     _migrate()
     collection = _run(
-        lambda: collect_for(get_settings(), apply=apply, min_age=datetime.timedelta(minutes=min_age_minutes))
+        lambda: collect_media(
+            get_settings(), apply=apply, min_age=datetime.timedelta(minutes=min_age_minutes)
+        )
     )
     click.echo(collection.summary())
 
@@ -180,6 +182,9 @@ def _fail_cleanly(work: Callable[[], Awaitable[T]]) -> T:
         click.echo(f"Erreur : {error.detail}" + (f" ({details})" if details else ""), err=True)
         sys.exit(1)
 
+
+main.add_command(backup_command)  # marketplace backup DIR
+main.add_command(restore_command)  # marketplace restore DIR [--force]
 
 if __name__ == "__main__":
     main()

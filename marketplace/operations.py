@@ -7,6 +7,7 @@ sessions, like the worker's, come from the app's own database configuration
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from marketplace.communities.service import CommunityService
 from marketplace.db.config import alchemy_config
 from marketplace.errors import NotFound
 from marketplace.listings.importer import ImportReport, import_listings
+from marketplace.photos.gc import DEFAULT_MIN_AGE, Collection, collect
 from marketplace.settings import Settings
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -88,3 +90,11 @@ async def import_listings_file(
             create_communities=create_communities,
             listing_lifetime_days=settings.listing_lifetime_days,
         )
+
+
+async def collect_media(
+    settings: Settings, *, apply: bool = False, min_age: datetime.timedelta = DEFAULT_MIN_AGE
+) -> Collection:
+    """``photos.gc.collect`` on the configured database and media root (``marketplace media gc``)."""
+    async with transaction(settings) as session:
+        return await collect(session, settings.media.root, apply=apply, min_age=min_age)

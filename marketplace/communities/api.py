@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, get, patch, post, put
+from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,14 +36,23 @@ from marketplace.communities.schemas import (
 )
 from marketplace.communities.service import CommunityService
 from marketplace.errors import NotFound
+from marketplace.listings.dependencies import provide_listings
+from marketplace.listings.service import ListingService
 from marketplace.web.pagination import DEFAULT_PER_PAGE, Page, clamp
+
+# Listing counts per category and merges (which move listings) are the listing service's.
+CATEGORY_API_DEPENDENCIES = {**COMMUNITY_DEPENDENCIES, "listings": Provide(provide_listings)}
 
 
 async def categories_page(
-    categories: CategoryService, viewer: Viewer, community: Community, include_archived: bool = True
+    categories: CategoryService,
+    listings: ListingService,
+    viewer: Viewer,
+    community: Community,
+    include_archived: bool = True,
 ) -> Page[CategoryOut]:
     """The whole tree (parents then their children) in one page: a community has a few dozen."""
-    counts = await categories.listing_counts(viewer, community.id)
+    counts = await listings.counts_per_category(viewer, community.id)
     items = [
         CategoryOut.of(category, counts.get(category.id, 0))
         for category in await categories.tree(community.id, include_archived=include_archived)
@@ -53,7 +63,7 @@ async def categories_page(
 class CommunitiesApi(Controller):
     path = "/api/v1/communities"
     tags = ("communities",)
-    dependencies = COMMUNITY_DEPENDENCIES
+    dependencies = CATEGORY_API_DEPENDENCIES
 
     @post("/", operation_id="createCommunity", status_code=HTTP_201_CREATED)
     async def create(
@@ -200,12 +210,13 @@ class CommunitiesApi(Controller):
         access: CommunityAccess,
         community: Community,
         categories: CategoryService,
+        listings: ListingService,
         include_archived: bool = True,
     ) -> Page[CategoryOut]:
         """The category tree with each category's count of visible listings."""
         if not access.may_see_categories:
             raise NotFound()
-        return await categories_page(categories, viewer, community, include_archived)
+        return await categories_page(categories, listings, viewer, community, include_archived)
 
     @post("/{slug:str}/categories", operation_id="createCategory", status_code=HTTP_201_CREATED)
     async def create_category(
@@ -235,24 +246,30 @@ class CommunitiesApi(Controller):
         access: CommunityAccess,
         community: Community,
         categories: CategoryService,
+        listings: ListingService,
     ) -> Page[CategoryOut]:
         """``{"ids": [...]}`` or the bare list, in order: one set of siblings, or the whole tree."""
         access.require_admin()
         await categories.reorder(community.id, data if isinstance(data, list) else data.ids)
-        return await categories_page(categories, viewer, community)
+        return await categories_page(categories, listings, viewer, community)
 
 
 class CategoriesApi(Controller):
     path = "/api/v1/categories"
     tags = ("communities",)
-    dependencies = COMMUNITY_DEPENDENCIES
+    dependencies = CATEGORY_API_DEPENDENCIES
 
     @get("/{category_id:uuid}", operation_id="getCategory")
     async def get_category(
-        self, category_id: uuid.UUID, viewer: Viewer, categories: CategoryService, db_session: AsyncSession
+        self,
+        category_id: uuid.UUID,
+        viewer: Viewer,
+        categories: CategoryService,
+        listings: ListingService,
+        db_session: AsyncSession,
     ) -> CategoryOut:
         category, _access = await category_with_access(category_id, categories, viewer, db_session)
-        counts = await categories.listing_counts(viewer, category.community_id)
+        counts = await listings.counts_per_category(viewer, category.community_id)
         return CategoryOut.of(category, counts.get(category.id, 0))
 
     @patch("/{category_id:uuid}", operation_id="updateCategory")
@@ -263,13 +280,14 @@ class CategoriesApi(Controller):
         user: User,
         viewer: Viewer,
         categories: CategoryService,
+        listings: ListingService,
         db_session: AsyncSession,
     ) -> CategoryOut:
         """Rename, move (``parent_id``, ``position``), change ``attributes``, (un)archive."""
         category, access = await category_with_access(category_id, categories, viewer, db_session)
         access.require_admin()
         category = await categories.update_category(category, **data.changes())
-        counts = await categories.listing_counts(viewer, category.community_id)
+        counts = await listings.counts_per_category(viewer, category.community_id)
         return CategoryOut.of(category, counts.get(category.id, 0))
 
     @post("/{category_id:uuid}/merge", operation_id="mergeCategory", status_code=HTTP_200_OK)
@@ -280,13 +298,14 @@ class CategoriesApi(Controller):
         user: User,
         viewer: Viewer,
         categories: CategoryService,
+        listings: ListingService,
         db_session: AsyncSession,
     ) -> MergeOut:
         """Move this category's listings into ``into`` (same community) and archive this one."""
         source, access = await category_with_access(category_id, categories, viewer, db_session)
         access.require_admin()
-        into, moved = await categories.merge(source, data.into)
-        counts = await categories.listing_counts(viewer, source.community_id)
+        into, moved = await listings.merge_categories(source, data.into)
+        counts = await listings.counts_per_category(viewer, source.community_id)
         return MergeOut(
             id=source.id,
             moved=moved,

@@ -25,6 +25,8 @@ from marketplace.communities.dependencies import COMMUNITY_DEPENDENCIES
 from marketplace.communities.guards import CommunityAccess
 from marketplace.communities.models import Category, Community
 from marketplace.errors import InvalidInput, NotFound
+from marketplace.listings.dependencies import provide_listings
+from marketplace.listings.service import ListingService
 from marketplace.web.forms import FormData, back_with_error, see_other, text, values
 from marketplace.web.i18n import gettext as _
 from marketplace.web.templating import render
@@ -69,11 +71,11 @@ async def _archive(categories: CategoryService, category: Category, archived: bo
     return _("Catégorie « %(name)s » de nouveau proposée.", name=category.name)
 
 
-async def _merge(categories: CategoryService, category: Category, data: dict[str, Any]) -> str:
+async def _merge(listings: ListingService, category: Category, data: dict[str, Any]) -> str:
     into_id = _uuid_or_none(text(data, "into"), "into")
     if into_id is None:
         raise InvalidInput("into", _("Choisissez la catégorie où déplacer les annonces."))
-    into, moved = await categories.merge(category, into_id)
+    into, moved = await listings.merge_categories(category, into_id)
     return _(
         "%(count)s annonce(s) déplacée(s) dans « %(into)s » ; « %(name)s » est archivée.",
         count=moved,
@@ -110,7 +112,11 @@ async def _changed(request: Request[Any, Any, Any], community: Community, change
 
 class CategoryPages(Controller):
     include_in_schema = False
-    dependencies = {**COMMUNITY_DEPENDENCIES, "category": Provide(provide_managed_category)}
+    dependencies = {
+        **COMMUNITY_DEPENDENCIES,
+        "listings": Provide(provide_listings),
+        "category": Provide(provide_managed_category),
+    }
     path = "/communities/{slug:str}/categories"
 
     @get("/", name="community-categories")
@@ -121,13 +127,15 @@ class CategoryPages(Controller):
         community: Community,
         access: CommunityAccess,
         categories: CategoryService,
+        listings: ListingService,
     ) -> Template:
         access.require_admin()
-        return await self._render(categories, viewer, community, form={}, errors={})
+        return await self._render(categories, listings, viewer, community, form={}, errors={})
 
     async def _render(
         self,
         categories: CategoryService,
+        listings: ListingService,
         viewer: Viewer,
         community: Community,
         form: dict[str, Any],
@@ -147,7 +155,7 @@ class CategoryPages(Controller):
             groups=groups,
             every=every,
             parents=[category for category in every if category.parent_id is None and not category.archived],
-            counts=await categories.listing_counts(viewer, community.id),
+            counts=await listings.counts_per_category(viewer, community.id),
             catalogue=[(key, CATALOGUE[key].label) for key in ATTRIBUTE_KEYS],
             form=form,
             errors=errors,
@@ -162,6 +170,7 @@ class CategoryPages(Controller):
         community: Community,
         access: CommunityAccess,
         categories: CategoryService,
+        listings: ListingService,
         request: Request[Any, Any, Any],
     ) -> Template | Redirect:
         access.require_admin()
@@ -174,11 +183,12 @@ class CategoryPages(Controller):
             )
         except InvalidInput as error:
             return await self._render(
-                categories, viewer, community, data, error.field_errors, status_code=400
+                categories, listings, viewer, community, data, error.field_errors, status_code=400
             )
         except HTTPException as error:
             return await self._render(
                 categories,
+                listings,
                 viewer,
                 community,
                 data,
@@ -245,7 +255,7 @@ class CategoryPages(Controller):
         data: FormData,
         community: Community,
         category: Category,
-        categories: CategoryService,
+        listings: ListingService,
         request: Request[Any, Any, Any],
     ) -> Redirect:
-        return await _changed(request, community, _merge(categories, category, data))
+        return await _changed(request, community, _merge(listings, category, data))

@@ -21,12 +21,12 @@ from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
 from sqlalchemy import select
 
+from marketplace.communities.attributes import ATTRIBUTE_KEYS, CATALOGUE
 from marketplace.communities.category_templates import TEMPLATES
 from marketplace.communities.models import Category
 from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.indexing.changes import record_change
 from marketplace.indexing.models import ChangeSubject
-from marketplace.communities.attributes import ATTRIBUTE_KEYS, CATALOGUE
 from marketplace.web.i18n import gettext as _
 
 NAME_MAX = 80
@@ -284,17 +284,6 @@ class CategoryService(SQLAlchemyAsyncRepositoryService[Category]):
                 await self.repository.session.flush()
             return category
         return await self.create_category(community_id, name=wanted, attributes=keys)
-
-    # TEMPORARY shims while the handlers move to ListingService (removed in this same change).
-    async def listing_counts(self, viewer: Any, community_id: uuid.UUID) -> dict[uuid.UUID, int]:
-        from marketplace.listings.service import ListingService
-
-        return await ListingService(session=self.repository.session).counts_per_category(viewer, community_id)
-
-    async def merge(self, source: Category, into_id: uuid.UUID) -> tuple[Category, int]:
-        from marketplace.listings.service import ListingService
-
-        return await ListingService(session=self.repository.session).merge_categories(source, into_id)
 
     # --- helpers -------------------------------------------------------------------------------
 

@@ -295,7 +295,6 @@ class ListingPages(Controller):
             community = await communities.by_slug(text(data, "community"))
             access = await access_to(listings.session, viewer, community)
             access.require_read()
-            await communities.require_member(community, user)
             draft = text(data, "action") == "draft"
             try:
                 listing = await listings.create_listing(

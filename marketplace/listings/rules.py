@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from marketplace.errors import InvalidInput
 from marketplace.communities.attributes import CONDITIONS, validate_attributes
+from marketplace.errors import InvalidInput
 from marketplace.listings.models import Listing, ListingKind
 from marketplace.web.i18n import gettext as _
 

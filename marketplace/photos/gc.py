@@ -29,7 +29,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.photos.models import Photo
 from marketplace.photos.service import keys_in
-from marketplace.settings import Settings
 
 TEMP_PREFIX: Final = ".tmp-"
 VARIANT_KEY: Final = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.webp")
@@ -158,13 +157,3 @@ async def collect(
     if apply:
         await anyio.to_thread.run_sync(remove, collection)
     return collection
-
-
-async def collect_for(
-    settings: Settings, *, apply: bool = False, min_age: datetime.timedelta = DEFAULT_MIN_AGE
-) -> Collection:
-    """``collect`` on the configured database and media root (the ``marketplace media gc`` command)."""
-    from marketplace.operations import transaction
-
-    async with transaction(settings) as session:
-        return await collect(session, settings.media.root, apply=apply, min_age=min_age)

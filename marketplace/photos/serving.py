@@ -81,7 +81,10 @@ class PhotoFiles(Controller):
         content_hash = variant_hash(photo, variant) if photo is not None else None
         if photo is None or content_hash is None or name != f"{content_hash}.webp":
             raise missing
-        listing = await listings.visible(viewer, photo.listing_id)  # 404 for whoever may not see it
+        try:
+            listing = await listings.visible(viewer, photo.listing_id)
+        except NotFound:
+            raise missing from None  # the very answer of a photo that does not exist: no oracle
         etag = f'"{content_hash}"'
         headers = {**PHOTO_HEADERS, "Cache-Control": caching_for(listing), "ETag": etag}
         if _etag_matches(request.headers.get("if-none-match"), etag):

@@ -6,21 +6,15 @@ directory. Screenshots go to ``test-artifacts/`` (ignored by git) for a person t
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import IN_CI, PASSWORD, unavailable
+from tests.live_server import LiveServer, serve
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -34,68 +28,10 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class LiveServer:
-    url: str
-    env: dict[str, str]
-
-    def cli(self, *arguments: str) -> str:
-        """Run the ``marketplace`` command against this server's data, as an operator would."""
-        result = subprocess.run(
-            [sys.executable, "-m", "marketplace.cli", *arguments],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    data = tmp_path_factory.mktemp("live")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MARKETPLACE_DATA_DIR": str(data / "var"),
-        "MARKETPLACE_MEDIA_ROOT": str(data / "media"),
-        "MARKETPLACE_DATABASE_URL": f"sqlite+aiosqlite:///{data / 'var' / 'marketplace.db'}",
-        "MARKETPLACE_EMBEDDED_WORKER": "false",
-    }
-    log = (data / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "marketplace.cli", "run", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/ready", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"the server did not start:\n{(data / 'server.log').read_text()}")
-        time.sleep(0.2)
-    try:
-        yield LiveServer(url=url, env=env)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+    with serve(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

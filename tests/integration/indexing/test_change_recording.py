@@ -16,14 +16,9 @@ from marketplace.indexing.documents import documents_for, listings_concerned
 from marketplace.indexing.models import SearchOutboxEntry
 from marketplace.listings.service import ListingService
 from marketplace.operations import transaction
-from tests.integration.listings.conftest import Board
-from tests.unit.photos.conftest import photo_bytes
+from tests.stories import Board, add_photo
 
 pytestmark = pytest.mark.anyio
-
-@pytest.fixture
-def board(person: Any) -> Board:
-    return Board(person)
 
 
 Row = tuple[str, str, str]  # (subject, subject id, operation)
@@ -47,14 +42,6 @@ async def rows_written_by(app: Litestar, change: Callable[[], Awaitable[Any]]) -
 def ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json() if response.content else None
-
-
-async def upload(who: Any, listing_id: str) -> dict[str, Any]:
-    response = await who.post(
-        f"/api/v1/listings/{listing_id}/photos",
-        files={"file": ("photo.jpg", photo_bytes("JPEG"), "image/jpeg")},
-    )
-    return dict(ok(response, 201))
 
 
 async def test_posting_a_listing_records_one_upsert(board: Board, app: Litestar) -> None:
@@ -260,10 +247,10 @@ async def test_a_first_photo_a_new_cover_and_a_deletion_each_record_the_listing(
     photos: list[dict[str, Any]] = []
 
     async def first_photo() -> None:
-        photos.append(await upload(nadia, listing["id"]))
+        photos.append(await add_photo(nadia, listing["id"]))
 
     async def second_photo() -> None:  # not the cover: nothing a search shows changes
-        photos.append(await upload(nadia, listing["id"]))
+        photos.append(await add_photo(nadia, listing["id"]))
 
     async def new_cover() -> None:
         ok(

@@ -1,14 +1,11 @@
-"""``process_async`` runs the pipeline off the event loop, two photos at a time at most."""
+"""``process_async`` runs the pipeline off the event loop (in the photo workers: see
+``test_photo_workers.py`` for how many at once, limits and recovery)."""
 
 from __future__ import annotations
-
-import threading
-import time
 
 import anyio
 import pytest
 
-from marketplace.photos import pipeline
 from marketplace.photos.pipeline import PhotoRejected, ProcessedPhoto, process_async
 
 pytestmark = pytest.mark.anyio
@@ -26,34 +23,6 @@ async def test_process_async_raises_the_rejection():
         await process_async(b"GIF89a")
 
     assert caught.value.status == 415
-
-
-async def test_at_most_two_photos_are_processed_at_once(monkeypatch):
-    lock = threading.Lock()
-    running = peak = 0
-
-    def slow_process(data: bytes) -> str:
-        nonlocal running, peak
-        with lock:
-            running += 1
-            peak = max(peak, running)
-        time.sleep(0.05)
-        with lock:
-            running -= 1
-        return "done"
-
-    monkeypatch.setattr(pipeline, "process", slow_process)
-    results: list[object] = []
-
-    async def upload() -> None:
-        results.append(await process_async(b""))
-
-    async with anyio.create_task_group() as group:
-        for _ in range(10):
-            group.start_soon(upload)
-
-    assert results == ["done"] * 10
-    assert peak == 2
 
 
 async def test_event_loop_stays_responsive_while_processing(photo_bytes):
