@@ -6,12 +6,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from advanced_alchemy.extensions.litestar.providers import create_service_provider
 from litestar import Request
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.listings.service import ListingService
+from marketplace.listings.providers import provide_listings
 from marketplace.photos.service import PhotoService
 from marketplace.photos.storage import LocalDirectoryStorage, PhotoStorage
 from marketplace.settings import Settings
@@ -39,6 +38,5 @@ async def provide_photos(db_session: AsyncSession, storage: PhotoStorage) -> Pho
 PHOTO_DEPENDENCIES = {
     "storage": Provide(provide_storage),
     "photos": Provide(provide_photos),
-    # Not listings.dependencies' provider: that module imports this one (listings show photos).
-    "listings": Provide(create_service_provider(ListingService)),
+    "listings": Provide(provide_listings),
 }
