@@ -25,6 +25,7 @@ from marketplace.web.errors import EXCEPTION_HANDLERS
 from marketplace.web.middleware import (
     AllowedHostsMiddleware,
     BearerAwareCSRFMiddleware,
+    JsonApiBodyMiddleware,
     LanguageMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -89,6 +90,7 @@ def _middleware(settings: Settings, database: SQLAlchemyAsyncConfig) -> list[Def
         DefineMiddleware(AllowedHostsMiddleware, allowed_hosts=security.allowed_hosts),
         DefineMiddleware(SecurityHeadersMiddleware),
         DefineMiddleware(LanguageMiddleware),
+        DefineMiddleware(JsonApiBodyMiddleware),  # before CSRF: an API body is JSON or refused
         sessions.middleware,
         DefineMiddleware(BearerAwareCSRFMiddleware, config=csrf),
         DefineMiddleware(CommitMiddleware, session_scope_key=database.session_scope_key),

@@ -44,7 +44,12 @@ def run(host: str, port: int, workers: int) -> None:
     """Applique les migrations puis sert l'application."""
     _migrate()
     uvicorn.run(
-        "marketplace.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info"
+        "marketplace.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        **get_settings().security.proxy_headers_options(),
     )
 
 

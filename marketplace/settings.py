@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,19 @@ class SecuritySettings:
     login_attempts_per_account: int = 5
     login_attempts_per_client: int = 20
     login_window_seconds: int = 15 * 60
+    # Addresses (or networks) of the reverse proxies whose X-Forwarded-For/-Proto are believed.
+    # None by default: the client address then is the peer's, which a client cannot forge.
+    trusted_proxies: list[str] = field(default_factory=list)
+
+    def proxy_headers_options(self) -> dict[str, Any]:
+        """Uvicorn's options for forwarded headers: read only from the trusted proxies.
+
+        Uvicorn reads them by default from FORWARDED_ALLOW_IPS or 127.0.0.1, so that any local
+        client could pose as any address and reset its login throttle: off unless configured.
+        """
+        if not self.trusted_proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": ",".join(self.trusted_proxies)}
 
 
 @dataclass(frozen=True)
@@ -123,6 +137,7 @@ def load_settings() -> Settings:
                 "MARKETPLACE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver.local"]
             ),
             secure_cookies=_env_bool("MARKETPLACE_SECURE_COOKIES", False),
+            trusted_proxies=_env_list("MARKETPLACE_TRUSTED_PROXIES", []),
         ),
         listing_lifetime_days=int(_env("MARKETPLACE_LISTING_LIFETIME_DAYS", "30")),
         run_worker_in_app=_env_bool("MARKETPLACE_EMBEDDED_WORKER", database_url.startswith("sqlite")),

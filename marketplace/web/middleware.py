@@ -1,16 +1,31 @@
-"""ASGI middleware: the reader's language, security headers on every response, and CSRF that
-leaves bearer-token API calls alone (a browser never adds an Authorization header by itself)."""
+"""ASGI middleware: the reader's language, security headers on every response, CSRF that
+leaves bearer-token API calls alone (a browser never adds an Authorization header by itself),
+and JSON-only bodies on the API.
+
+Cookies are always read with Litestar's own parser (``ASGIConnection.cookies``), the one the
+session middleware reads the session with: a stricter parser (``http.cookies.SimpleCookie``
+gives up on a whole header when one value holds a space) would see no session where Litestar
+loads one, and a check built on it could be ridden past.
+"""
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
+from typing import Any
 
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response.base import ASGIResponse
+from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketplace.web.i18n import LANGUAGE_COOKIE, current_language, pick_language
+from marketplace.web.i18n import gettext as _
+
+SESSION_COOKIE = "session"
+STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 SECURITY_HEADERS = {
     "content-security-policy": (
@@ -32,6 +47,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def request_cookies(scope: Scope) -> dict[str, str]:
+    """The cookies as Litestar parses them (and caches them for the session middleware)."""
+    connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+    return connection.cookies
+
+
 def has_bearer_token(scope: Scope) -> bool:
     return (_header(scope, b"authorization") or "").lower().startswith("bearer ")
 
@@ -44,8 +65,7 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cookies = SimpleCookie(_header(scope, b"cookie") or "")
-        chosen = cookies[LANGUAGE_COOKIE].value if LANGUAGE_COOKIE in cookies else None
+        chosen = request_cookies(scope).get(LANGUAGE_COOKIE)
         token = current_language.set(pick_language(chosen, _header(scope, b"accept-language")))
         try:
             await self.app(scope, receive, send)
@@ -73,9 +93,12 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _has_session_cookie(scope: Scope) -> bool:
-    cookies = SimpleCookie(_header(scope, b"cookie") or "")
-    return "session" in cookies and cookies["session"].value not in ("", "null")
+def carries_session(scope: Scope) -> bool:
+    """Whether the request brings a session Litestar would read: a session cookie as its parser
+    sees it, or a session the session middleware (which runs before CSRF) has loaded."""
+    if request_cookies(scope).get(SESSION_COOKIE, "") not in ("", "null"):
+        return True
+    return bool(scope.get("session"))  # Empty (no session) and {} are both falsy
 
 
 class BearerAwareCSRFMiddleware(CSRFMiddleware):
@@ -96,7 +119,7 @@ class BearerAwareCSRFMiddleware(CSRFMiddleware):
     @staticmethod
     def _anonymous_api_call(scope: Scope) -> bool:
         path = scope.get("path", "")
-        return path.startswith("/api/") and path != "/api/v1/auth/login" and not _has_session_cookie(scope)
+        return path.startswith("/api/") and path != "/api/v1/auth/login" and not carries_session(scope)
 
 
 class AllowedHostsMiddleware:
@@ -127,4 +150,48 @@ class AllowedHostsMiddleware:
             )
             await response(scope, receive, send)
             return
+        await self.app(scope, receive, send)
+
+
+def _declares_multipart(route_handler: Any) -> bool:
+    data_field = getattr(route_handler, "parsed_data_field", None)
+    kwarg = getattr(data_field, "kwarg_definition", None) if data_field is not None else None
+    return getattr(kwarg, "media_type", None) == RequestEncodingType.MULTI_PART
+
+
+def _has_body(scope: Scope) -> bool:
+    length = _header(scope, b"content-length")
+    return bool(_header(scope, b"transfer-encoding")) or (
+        length is not None and length.strip() not in ("", "0")
+    )
+
+
+class JsonApiBodyMiddleware:
+    """Answers 415 to a state-changing API call whose body is not ``application/json``.
+
+    An HTML form on another site can send ``text/plain``, form-encoded or multipart bodies
+    without a CORS preflight, never ``application/json``: the API takes JSON only, except the
+    handlers that declare a multipart body (the photo upload), read from the route table.
+    """
+
+    def __init__(self, app: ASGIApp, path_prefix: str = "/api/v1/") -> None:
+        self.app = app
+        self.path_prefix = path_prefix
+
+    def refuses(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or scope.get("method", "") not in STATE_CHANGING_METHODS:
+            return False
+        if not scope.get("path", "").startswith(self.path_prefix) or not _has_body(scope):
+            return False
+        media_type = (_header(scope, b"content-type") or "").split(";", 1)[0].strip().lower()
+        if media_type == "application/json":
+            return False
+        return not (media_type == "multipart/form-data" and _declares_multipart(scope.get("route_handler")))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.refuses(scope):
+            raise HTTPException(
+                status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                detail=_("Envoyez le corps de la requête en JSON (Content-Type: application/json)."),
+            )
         await self.app(scope, receive, send)
