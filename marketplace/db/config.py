@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import EngineConfig, SQLAlchemyAsyncConfig
@@ -21,17 +22,42 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def alchemy_config(settings: DatabaseSettings) -> SQLAlchemyAsyncConfig:
-    engine = (
-        EngineConfig(echo=settings.echo)
-        if settings.is_sqlite
-        else EngineConfig(echo=settings.echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+# An unreachable server must fail fast (then 503, see web/errors.py), not hold a request for
+# asyncpg's default minute of connect timeout, nor for SQLAlchemy's 30 s wait on a full pool.
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 10
+
+
+def _server_engine(settings: DatabaseSettings) -> EngineConfig:
+    # pre-ping: a connection the server dropped (restart, pg_terminate_backend) is replaced before
+    # a request uses it, instead of failing that request.
+    connect_args: dict[str, Any] = (
+        {"timeout": CONNECT_TIMEOUT_SECONDS} if "+asyncpg" in settings.url else {}
     )
+    return EngineConfig(
+        echo=settings.echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args=connect_args,
+    )
+
+
+def alchemy_config(settings: DatabaseSettings) -> SQLAlchemyAsyncConfig:
+    engine = EngineConfig(echo=settings.echo) if settings.is_sqlite else _server_engine(settings)
+    tag = uuid.uuid4().hex[:12]
     config = SQLAlchemyAsyncConfig(
         connection_string=settings.url,
         engine_config=engine,
         session_dependency_key="db_session",
         create_all=False,  # Alembic migrations are the only way the schema is created
+        # Keys of our own, unique per configuration: Advanced Alchemy otherwise finds a free
+        # default key by recursion, which overflows after about a thousand configurations in
+        # one process (a test run creates an app, a CLI transaction or a worker for each test).
+        session_scope_key=f"_sqlalchemy_db_session_{tag}",
+        engine_app_state_key=f"db_engine_{tag}",
+        session_maker_app_state_key=f"session_maker_class_{tag}",
     )
     if settings.is_sqlite:
         engine_instance: AsyncEngine = config.get_engine()
