@@ -25,6 +25,7 @@ from marketplace.accounts.schemas import (
 from marketplace.accounts.service import ApiTokenService, UserService
 from marketplace.accounts.throttle import LoginThrottle
 from marketplace.web.i18n import gettext as _
+from marketplace.web.openapi import errors
 
 
 def login_refused() -> NotAuthorizedException:
@@ -51,12 +52,12 @@ class AuthApi(Controller):
     tags = ["accounts"]
     dependencies = ACCOUNT_DEPENDENCIES
 
-    @post("/register", operation_id="register", status_code=HTTP_201_CREATED)
+    @post("/register", operation_id="register", responses=errors(400, 403, 409), status_code=HTTP_201_CREATED)
     async def register(self, data: RegisterInput, users: UserService) -> UserOut:
         user = await users.register(email=data.email, password=data.password, display_name=data.display_name)
         return msgspec.convert(user, UserOut, from_attributes=True)
 
-    @post("/login", operation_id="login", status_code=HTTP_200_OK)
+    @post("/login", operation_id="login", responses=errors(400, 401, 403, 429), status_code=HTTP_200_OK)
     async def login(
         self, data: Credentials, users: UserService, throttle: LoginThrottle, request: Request[Any, Any, Any]
     ) -> UserOut:
@@ -64,15 +65,20 @@ class AuthApi(Controller):
         start_session(request, user)
         return msgspec.convert(user, UserOut, from_attributes=True)
 
-    @post("/logout", operation_id="logout", status_code=HTTP_204_NO_CONTENT)
+    @post("/logout", operation_id="logout", responses=errors(400, 401, 403), status_code=HTTP_204_NO_CONTENT)
     async def logout(self, request: Request[Any, Any, Any]) -> None:
         end_session(request)
 
-    @get("/me", operation_id="me")
+    @get("/me", operation_id="me", responses=errors(400, 401))
     async def me(self, user: User) -> UserOut:
         return msgspec.convert(user, UserOut, from_attributes=True)
 
-    @post("/password", operation_id="changePassword", status_code=HTTP_204_NO_CONTENT)
+    @post(
+        "/password",
+        operation_id="changePassword",
+        responses=errors(400, 401, 403),
+        status_code=HTTP_204_NO_CONTENT,
+    )
     async def change_password(
         self, data: PasswordChange, user: User, users: UserService, request: Request[Any, Any, Any]
     ) -> None:
@@ -80,7 +86,12 @@ class AuthApi(Controller):
         if "session" in request.scope and request.session:
             start_session(request, user)  # this device stays signed in, the others are signed out
 
-    @post("/tokens", operation_id="createToken", status_code=HTTP_201_CREATED)
+    @post(
+        "/tokens",
+        operation_id="createToken",
+        responses=errors(400, 401, 403, 429),
+        status_code=HTTP_201_CREATED,
+    )
     async def create_token(
         self,
         data: TokenInput,
@@ -93,10 +104,15 @@ class AuthApi(Controller):
         row, token = await tokens.issue(user, data.name)
         return NewTokenOut(id=row.id, token=token, name=row.name)
 
-    @get("/tokens", operation_id="listTokens")
+    @get("/tokens", operation_id="listTokens", responses=errors(400, 401))
     async def list_tokens(self, user: User, tokens: ApiTokenService) -> list[TokenOut]:
         return msgspec.convert(await tokens.of_user(user), list[TokenOut], from_attributes=True)
 
-    @delete("/tokens/{token_id:uuid}", operation_id="revokeToken", status_code=HTTP_204_NO_CONTENT)
+    @delete(
+        "/tokens/{token_id:uuid}",
+        operation_id="revokeToken",
+        responses=errors(400, 401, 403, 404),
+        status_code=HTTP_204_NO_CONTENT,
+    )
     async def revoke_token(self, token_id: uuid.UUID, user: User, tokens: ApiTokenService) -> None:
         await tokens.revoke(user, token_id)

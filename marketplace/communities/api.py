@@ -2,11 +2,15 @@
 
 Joining again while pending or active answers 409 with the current state in the message; a
 banned person gets 403. Leaving answers the community, with ``my_membership`` null.
+
+A members-only community's card and joining it are public; its content (categories, members,
+settings) is not: to an outsider, asking for it answers exactly what an unknown slug answers.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from litestar import Controller, get, patch, post, put
 from litestar.di import Provide
@@ -38,10 +42,37 @@ from marketplace.communities.service import CommunityService
 from marketplace.errors import NotFound
 from marketplace.listings.dependencies import provide_listings
 from marketplace.listings.service import ListingService
+from marketplace.web.i18n import gettext as _
+from marketplace.web.openapi import errors
 from marketplace.web.pagination import DEFAULT_PER_PAGE, Page, clamp
 
 # Listing counts per category and merges (which move listings) are the listing service's.
 CATEGORY_API_DEPENDENCIES = {**COMMUNITY_DEPENDENCIES, "listings": Provide(provide_listings)}
+
+
+def content_missing() -> NotFound:
+    """The 404 of a community's content: the same for an unknown slug and for an outsider."""
+    return NotFound(_("Ce groupe n'existe pas ou son contenu est réservé à ses membres."))
+
+
+async def provide_content_community(slug: str, communities: CommunityService) -> Community:
+    """The community of ``{slug}`` for the handlers of its content (404 ``content_missing``)."""
+    try:
+        return await communities.by_slug(slug)
+    except NotFound:
+        raise content_missing() from None
+
+
+# On the handlers of a community's content, in place of the public card's lookup.
+CONTENT = {"community": Provide(provide_content_community)}
+
+
+def require(check: Callable[[], None]) -> None:
+    """Run a guard of CommunityAccess: its 404 to an outsider becomes ``content_missing``."""
+    try:
+        check()
+    except NotFound:
+        raise content_missing() from None
 
 
 async def categories_page(
@@ -65,7 +96,12 @@ class CommunitiesApi(Controller):
     tags = ("communities",)
     dependencies = CATEGORY_API_DEPENDENCIES
 
-    @post("/", operation_id="createCommunity", status_code=HTTP_201_CREATED)
+    @post(
+        "/",
+        operation_id="createCommunity",
+        responses=errors(400, 401, 403, 409),
+        status_code=HTTP_201_CREATED,
+    )
     async def create(
         self, data: CommunityInput, user: User, viewer: Viewer, communities: CommunityService
     ) -> CommunityOut:
@@ -86,7 +122,7 @@ class CommunitiesApi(Controller):
         )
         return CommunityOut.of(community, await communities.membership(community.id, user.id))
 
-    @get("/", operation_id="listCommunities")
+    @get("/", operation_id="listCommunities", responses=errors(400, 401))
     async def list_communities(
         self, viewer: Viewer, communities: CommunityService, page: int = 1, per_page: int = DEFAULT_PER_PAGE
     ) -> Page[CommunityOut]:
@@ -97,11 +133,16 @@ class CommunitiesApi(Controller):
         items = [CommunityOut.of(row, mine.get(row.id)) for row in rows]
         return Page(items=items, total=total, page=page, per_page=per_page)
 
-    @get("/{slug:str}", operation_id="getCommunity")
+    @get("/{slug:str}", operation_id="getCommunity", responses=errors(400, 401, 404))
     async def get_community(self, community: Community, access: CommunityAccess) -> CommunityOut:
         return CommunityOut.of(community, access.membership)
 
-    @patch("/{slug:str}", operation_id="updateCommunity")
+    @patch(
+        "/{slug:str}",
+        operation_id="updateCommunity",
+        dependencies=CONTENT,
+        responses=errors(400, 401, 403, 404),
+    )
     async def update(
         self,
         data: CommunityPatch,
@@ -110,13 +151,18 @@ class CommunitiesApi(Controller):
         access: CommunityAccess,
         communities: CommunityService,
     ) -> CommunityOut:
-        access.require_admin()
+        require(access.require_admin)
         community = await communities.update_community(community, **data.changes())
         return CommunityOut.of(community, access.membership)
 
     # --- membership ----------------------------------------------------------------------------
 
-    @post("/{slug:str}/join", operation_id="joinCommunity", status_code=HTTP_201_CREATED)
+    @post(
+        "/{slug:str}/join",
+        operation_id="joinCommunity",
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_201_CREATED,
+    )
     async def join(
         self, user: User, community: Community, communities: CommunityService, data: JoinInput | None = None
     ) -> MembershipOut:
@@ -124,12 +170,22 @@ class CommunitiesApi(Controller):
         membership = await communities.join(community, user, data.answer if data else "")
         return MembershipOut.of(membership)
 
-    @post("/{slug:str}/leave", operation_id="leaveCommunity", status_code=HTTP_200_OK)
+    @post(
+        "/{slug:str}/leave",
+        operation_id="leaveCommunity",
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_200_OK,
+    )
     async def leave(self, user: User, community: Community, communities: CommunityService) -> CommunityOut:
         await communities.leave(community, user)
         return CommunityOut.of(community, None)
 
-    @get("/{slug:str}/members", operation_id="listMembers")
+    @get(
+        "/{slug:str}/members",
+        operation_id="listMembers",
+        dependencies=CONTENT,
+        responses=errors(400, 401, 403, 404),
+    )
     async def members(
         self,
         user: User,
@@ -141,12 +197,18 @@ class CommunitiesApi(Controller):
         per_page: int = DEFAULT_PER_PAGE,
     ) -> Page[MembershipOut]:
         """Moderators and admins: applicants (``status=pending``) with their answers, members, bans."""
-        access.require_moderator()
+        require(access.require_moderator)
         page, per_page = clamp(page, per_page)
         rows, total = await communities.page_of_members(community, status, page, per_page)
         return Page(items=[MembershipOut.of(row) for row in rows], total=total, page=page, per_page=per_page)
 
-    @post("/{slug:str}/members/{user_id:uuid}/approve", operation_id="approveMember", status_code=HTTP_200_OK)
+    @post(
+        "/{slug:str}/members/{user_id:uuid}/approve",
+        operation_id="approveMember",
+        dependencies=CONTENT,
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_200_OK,
+    )
     async def approve(
         self,
         user_id: uuid.UUID,
@@ -155,10 +217,16 @@ class CommunitiesApi(Controller):
         community: Community,
         communities: CommunityService,
     ) -> MembershipOut:
-        access.require_moderator()
+        require(access.require_moderator)
         return MembershipOut.of(await communities.approve(community, user, user_id))
 
-    @post("/{slug:str}/members/{user_id:uuid}/reject", operation_id="rejectMember", status_code=HTTP_200_OK)
+    @post(
+        "/{slug:str}/members/{user_id:uuid}/reject",
+        operation_id="rejectMember",
+        dependencies=CONTENT,
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_200_OK,
+    )
     async def reject(
         self,
         user_id: uuid.UUID,
@@ -168,11 +236,17 @@ class CommunitiesApi(Controller):
         communities: CommunityService,
         data: DecisionInput | None = None,
     ) -> MembershipOut:
-        access.require_moderator()
+        require(access.require_moderator)
         message = data.message if data else ""
         return MembershipOut.of(await communities.reject(community, user, user_id, message))
 
-    @post("/{slug:str}/members/{user_id:uuid}/ban", operation_id="banMember", status_code=HTTP_200_OK)
+    @post(
+        "/{slug:str}/members/{user_id:uuid}/ban",
+        operation_id="banMember",
+        dependencies=CONTENT,
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_200_OK,
+    )
     async def ban(
         self,
         user_id: uuid.UUID,
@@ -182,12 +256,18 @@ class CommunitiesApi(Controller):
         communities: CommunityService,
         data: DecisionInput | None = None,
     ) -> MembershipOut:
-        access.require_moderator()
+        require(access.require_moderator)
         assert access.role is not None  # a moderator has a role
         message = data.message if data else ""
         return MembershipOut.of(await communities.ban(community, user, access.role, user_id, message))
 
-    @post("/{slug:str}/members/{user_id:uuid}/role", operation_id="setMemberRole", status_code=HTTP_200_OK)
+    @post(
+        "/{slug:str}/members/{user_id:uuid}/role",
+        operation_id="setMemberRole",
+        dependencies=CONTENT,
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_200_OK,
+    )
     async def set_role(
         self,
         user_id: uuid.UUID,
@@ -198,12 +278,17 @@ class CommunitiesApi(Controller):
         communities: CommunityService,
     ) -> MembershipOut:
         """Community admins promote members to moderator or admin, and demote them."""
-        access.require_admin()
+        require(access.require_admin)
         return MembershipOut.of(await communities.set_role(community, user_id, data.role))
 
     # --- categories ----------------------------------------------------------------------------
 
-    @get("/{slug:str}/categories", operation_id="listCategories")
+    @get(
+        "/{slug:str}/categories",
+        operation_id="listCategories",
+        dependencies=CONTENT,
+        responses=errors(400, 401, 404),
+    )
     async def list_categories(
         self,
         viewer: Viewer,
@@ -215,10 +300,16 @@ class CommunitiesApi(Controller):
     ) -> Page[CategoryOut]:
         """The category tree with each category's count of visible listings."""
         if not access.may_see_categories:
-            raise NotFound()
+            raise content_missing()
         return await categories_page(categories, listings, viewer, community, include_archived)
 
-    @post("/{slug:str}/categories", operation_id="createCategory", status_code=HTTP_201_CREATED)
+    @post(
+        "/{slug:str}/categories",
+        operation_id="createCategory",
+        dependencies=CONTENT,
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_201_CREATED,
+    )
     async def create_category(
         self,
         data: CategoryInput,
@@ -227,7 +318,7 @@ class CommunitiesApi(Controller):
         community: Community,
         categories: CategoryService,
     ) -> CategoryOut:
-        access.require_admin()
+        require(access.require_admin)
         category = await categories.create_category(
             community.id,
             name=data.name,
@@ -237,7 +328,13 @@ class CommunitiesApi(Controller):
         )
         return CategoryOut.of(category)
 
-    @put("/{slug:str}/categories/order", operation_id="reorderCategories", status_code=HTTP_200_OK)
+    @put(
+        "/{slug:str}/categories/order",
+        operation_id="reorderCategories",
+        dependencies=CONTENT,
+        responses=errors(400, 401, 403, 404),
+        status_code=HTTP_200_OK,
+    )
     async def reorder_categories(
         self,
         data: CategoryOrder | list[uuid.UUID],
@@ -249,7 +346,7 @@ class CommunitiesApi(Controller):
         listings: ListingService,
     ) -> Page[CategoryOut]:
         """``{"ids": [...]}`` or the bare list, in order: one set of siblings, or the whole tree."""
-        access.require_admin()
+        require(access.require_admin)
         await categories.reorder(community.id, data if isinstance(data, list) else data.ids)
         return await categories_page(categories, listings, viewer, community)
 
@@ -259,7 +356,7 @@ class CategoriesApi(Controller):
     tags = ("communities",)
     dependencies = CATEGORY_API_DEPENDENCIES
 
-    @get("/{category_id:uuid}", operation_id="getCategory")
+    @get("/{category_id:uuid}", operation_id="getCategory", responses=errors(400, 401, 404))
     async def get_category(
         self,
         category_id: uuid.UUID,
@@ -272,7 +369,7 @@ class CategoriesApi(Controller):
         counts = await listings.counts_per_category(viewer, category.community_id)
         return CategoryOut.of(category, counts.get(category.id, 0))
 
-    @patch("/{category_id:uuid}", operation_id="updateCategory")
+    @patch("/{category_id:uuid}", operation_id="updateCategory", responses=errors(400, 401, 403, 404, 409))
     async def update_category(
         self,
         category_id: uuid.UUID,
@@ -285,12 +382,17 @@ class CategoriesApi(Controller):
     ) -> CategoryOut:
         """Rename, move (``parent_id``, ``position``), change ``attributes``, (un)archive."""
         category, access = await category_with_access(category_id, categories, viewer, db_session)
-        access.require_admin()
+        require(access.require_admin)
         category = await categories.update_category(category, **data.changes())
         counts = await listings.counts_per_category(viewer, category.community_id)
         return CategoryOut.of(category, counts.get(category.id, 0))
 
-    @post("/{category_id:uuid}/merge", operation_id="mergeCategory", status_code=HTTP_200_OK)
+    @post(
+        "/{category_id:uuid}/merge",
+        operation_id="mergeCategory",
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_200_OK,
+    )
     async def merge(
         self,
         category_id: uuid.UUID,
@@ -303,7 +405,7 @@ class CategoriesApi(Controller):
     ) -> MergeOut:
         """Move this category's listings into ``into`` (same community) and archive this one."""
         source, access = await category_with_access(category_id, categories, viewer, db_session)
-        access.require_admin()
+        require(access.require_admin)
         into, moved = await listings.merge_categories(source, data.into)
         counts = await listings.counts_per_category(viewer, source.community_id)
         return MergeOut(

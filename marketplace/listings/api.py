@@ -9,27 +9,28 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
+from marketplace.communities.api import content_missing, provide_content_community
 from marketplace.communities.models import Community
 from marketplace.communities.service import CommunityService
 from marketplace.communities.visibility import may_read_community
-from marketplace.errors import NotFound
 from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.schemas import ListingInput, ListingOut, ListingPatch, StatusInput
 from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
 from marketplace.photos.service import PhotoService
-from marketplace.web.i18n import gettext as _
+from marketplace.web.openapi import errors
 from marketplace.web.pagination import DEFAULT_PER_PAGE, Page, clamp
 
 
 async def readable_community(
     communities: CommunityService, listings: ListingService, viewer: Viewer, slug: str
 ) -> Community:
-    """The community of ``slug`` if ``viewer`` may read its content; 404 otherwise."""
-    community = await communities.by_slug(slug)
+    """The community of ``slug`` if ``viewer`` may read its content; otherwise the very 404 of
+    an unknown slug."""
+    community = await provide_content_community(slug, communities)
     if not await may_read_community(listings.session, viewer, community):
-        raise NotFound(_("Ce groupe n'existe pas ou son contenu est réservé à ses membres."))
+        raise content_missing()
     return community
 
 
@@ -68,7 +69,9 @@ class CommunityListingsApi(Controller):
     tags = ("listings",)
     dependencies = LISTING_DEPENDENCIES
 
-    @post("/", operation_id="createListing", status_code=HTTP_201_CREATED)
+    @post(
+        "/", operation_id="createListing", responses=errors(400, 401, 403, 404), status_code=HTTP_201_CREATED
+    )
     async def create(
         self,
         slug: str,
@@ -85,7 +88,7 @@ class CommunityListingsApi(Controller):
         )
         return ListingOut.of(listing, show_removal=True)
 
-    @get("/", operation_id="browseListings")
+    @get("/", operation_id="browseListings", responses=errors(400, 401, 404))
     async def browse(
         self,
         slug: str,
@@ -112,7 +115,7 @@ class ListingApi(Controller):
     tags = ("listings",)
     dependencies = LISTING_DEPENDENCIES
 
-    @get("/{listing_id:uuid}", operation_id="getListing")
+    @get("/{listing_id:uuid}", operation_id="getListing", responses=errors(400, 401, 404))
     async def read(
         self, listing_id: uuid.UUID, viewer: Viewer, listings: ListingService, photos: PhotoService
     ) -> ListingOut:
@@ -120,7 +123,7 @@ class ListingApi(Controller):
         listing = await listings.visible(viewer, listing_id)
         return await listing_out(listings, viewer, listing, photos)
 
-    @patch("/{listing_id:uuid}", operation_id="editListing")
+    @patch("/{listing_id:uuid}", operation_id="editListing", responses=errors(400, 401, 403, 404, 409))
     async def edit(
         self,
         listing_id: uuid.UUID,
@@ -135,7 +138,12 @@ class ListingApi(Controller):
         listing = await listings.edit(listing, viewer, version=data.version, changes=data.changes())
         return ListingOut.of(listing, show_removal=True, photos=await photos.for_listing(listing.id))
 
-    @post("/{listing_id:uuid}/status", operation_id="changeListingStatus", status_code=HTTP_200_OK)
+    @post(
+        "/{listing_id:uuid}/status",
+        operation_id="changeListingStatus",
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_200_OK,
+    )
     async def change_status(
         self,
         listing_id: uuid.UUID,
@@ -158,7 +166,7 @@ class MyListingsApi(Controller):
     tags = ("listings",)
     dependencies = LISTING_DEPENDENCIES
 
-    @get("/", operation_id="myListings")
+    @get("/", operation_id="myListings", responses=errors(400, 401))
     async def mine(
         self,
         user: User,

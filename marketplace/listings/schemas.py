@@ -54,6 +54,8 @@ class ListingInput(msgspec.Struct):
 class ListingPatch(msgspec.Struct):
     """An edit: the ``version`` the author read, and only the fields to change."""
 
+    # Required in fact: the service answers 400 naming ``version`` when it is missing. Left
+    # optional here because Litestar reports a missing required field under the key "data".
     version: int | None = None
     kind: Annotated[str | UnsetType, KIND_VALUES] = UNSET
     title: str | UnsetType = UNSET

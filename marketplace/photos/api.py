@@ -17,13 +17,15 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
-from marketplace.errors import InvalidInput
+from marketplace.errors import InvalidInput, NotFound
+from marketplace.listings.models import Listing
 from marketplace.listings.service import ListingService
 from marketplace.photos.dependencies import PHOTO_DEPENDENCIES
 from marketplace.photos.pipeline import MAX_UPLOAD_BYTES
 from marketplace.photos.schemas import PhotoOrder, PhotoOut, PhotoPatch, PhotoUpload
 from marketplace.photos.service import MAX_PHOTOS_PER_LISTING, PhotoService
 from marketplace.web.i18n import gettext as _
+from marketplace.web.openapi import errors
 from marketplace.web.pagination import Page
 
 MULTIPART_OVERHEAD: Final = 64 * 1024
@@ -35,12 +37,24 @@ def page_of_photos(photos: list[PhotoOut]) -> Page[PhotoOut]:
     return Page(items=photos, total=len(photos), page=1, per_page=MAX_PHOTOS_PER_LISTING)
 
 
+async def visible_listing_of(
+    photo_id: uuid.UUID, viewer: Viewer, listings: ListingService, photos: PhotoService
+) -> Listing:
+    """The listing of a photo the reader may see; for any other photo, the 404 of one that does not
+    exist (the same status and message), so that no answer tells a hidden photo exists."""
+    missing = NotFound(_("Cette photo n'existe pas."))
+    try:
+        return await listings.visible(viewer, await photos.listing_id_of(photo_id))
+    except NotFound:
+        raise missing from None
+
+
 class ListingPhotosApi(Controller):
     path = "/api/v1/listings/{listing_id:uuid}/photos"
     tags = ("photos",)
     dependencies = PHOTO_DEPENDENCIES
 
-    @get("/", operation_id="listPhotos")
+    @get("/", operation_id="listPhotos", responses=errors(400, 401, 404))
     async def list_photos(
         self, listing_id: uuid.UUID, viewer: Viewer, listings: ListingService, photos: PhotoService
     ) -> Page[PhotoOut]:
@@ -53,6 +67,7 @@ class ListingPhotosApi(Controller):
     @post(
         "/",
         operation_id="addPhoto",
+        responses=errors(400, 401, 403, 404, 409, 413, 415, 422),
         status_code=HTTP_201_CREATED,
         request_max_body_size=UPLOAD_BODY_LIMIT,
     )
@@ -78,7 +93,12 @@ class ListingPhotosApi(Controller):
             await upload.close()
         return PhotoOut.of(photo, listing.title)
 
-    @put("/order", operation_id="reorderPhotos", status_code=HTTP_200_OK)
+    @put(
+        "/order",
+        operation_id="reorderPhotos",
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_200_OK,
+    )
     async def reorder(
         self,
         listing_id: uuid.UUID,
@@ -99,7 +119,7 @@ class PhotoApi(Controller):
     tags = ("photos",)
     dependencies = PHOTO_DEPENDENCIES
 
-    @patch("/{photo_id:uuid}", operation_id="editPhoto")
+    @patch("/{photo_id:uuid}", operation_id="editPhoto", responses=errors(400, 401, 403, 404, 409))
     async def edit(
         self,
         photo_id: uuid.UUID,
@@ -110,14 +130,19 @@ class PhotoApi(Controller):
         photos: PhotoService,
     ) -> PhotoOut:
         """Describe the photo for screen readers (empty: the listing's title). Author only."""
-        listing = await listings.visible(viewer, await photos.listing_id_of(photo_id))
+        listing = await visible_listing_of(photo_id, viewer, listings, photos)
         photo = await photos.set_alt_text(listing, viewer, photo_id, data.alt_text)
         return PhotoOut.of(photo, listing.title)
 
-    @delete("/{photo_id:uuid}", operation_id="deletePhoto", status_code=HTTP_204_NO_CONTENT)
+    @delete(
+        "/{photo_id:uuid}",
+        operation_id="deletePhoto",
+        responses=errors(400, 401, 403, 404),
+        status_code=HTTP_204_NO_CONTENT,
+    )
     async def delete(
         self, photo_id: uuid.UUID, user: User, viewer: Viewer, listings: ListingService, photos: PhotoService
     ) -> None:
         """Delete a photo: its listing's author, or a moderator of the community."""
-        listing = await listings.visible(viewer, await photos.listing_id_of(photo_id))
+        listing = await visible_listing_of(photo_id, viewer, listings, photos)
         await photos.delete_photo(listing, viewer, photo_id)

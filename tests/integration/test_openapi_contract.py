@@ -195,3 +195,52 @@ async def test_an_unknown_status_in_a_members_query_is_a_400_naming_it(admin: An
     response = await admin.get("/api/v1/communities/vide-grenier/members?status=gone")
     assert_names_the_query_parameter(response, "status", "gone")
     assert (await admin.get("/api/v1/communities/vide-grenier/members?status=active")).status_code == 200
+
+
+# operationId: error statuses it must document (a subset: each one's own list is on its handler).
+DOCUMENTED_ERRORS = {
+    "login": {400, 401, 429},
+    "createToken": {400, 401, 429},
+    "me": {401},
+    "register": {400, 409},
+    "getCommunity": {404},
+    "joinCommunity": {401, 403, 404, 409},
+    "getListing": {404},
+    "editListing": {400, 401, 403, 404, 409},
+    "addPhoto": {400, 401, 403, 404, 409, 413, 415, 422},
+    "deletePhoto": {401, 403, 404},
+}
+
+
+async def test_each_operation_documents_its_error_statuses_with_the_error_body(
+    document: dict[str, Any],
+) -> None:
+    for operation_id, operation in operations(document).items():
+        errors = {int(code) for code in operation["responses"] if code[0] in "45"}
+        assert errors >= DOCUMENTED_ERRORS.get(operation_id, set()), operation_id
+        assert 401 in errors or operation_id == "register", f"{operation_id}: a bad token answers 401"
+        for code in errors:
+            content = operation["responses"][str(code)]["content"]["application/json"]
+            assert content["schema"] == {"$ref": "#/components/schemas/ErrorBody"}, (operation_id, code)
+    body = document["components"]["schemas"]["ErrorBody"]
+    assert sorted(body["required"]) == ["detail", "status_code"]
+    assert set(body["properties"]) == {"status_code", "detail", "extra"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Litestar 2.25 keeps the OPTIONS handler of a route's first registration, whose Allow "
+    "omits the methods registered after it; the fix belongs to the app factory (marketplace/app.py)",
+)
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/api/v1/communities", "GET, OPTIONS, POST"),
+        ("/api/v1/photos/0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f", "DELETE, OPTIONS, PATCH"),
+    ],
+)
+async def test_options_answers_every_method_of_the_path(
+    client: AsyncTestClient[Litestar], path: str, methods: str
+) -> None:
+    response = await client.options(path)
+    assert response.status_code == 204 and response.headers["allow"] == methods
