@@ -31,9 +31,7 @@ POOL_TIMEOUT_SECONDS = 10
 def _server_engine(settings: DatabaseSettings) -> EngineConfig:
     # pre-ping: a connection the server dropped (restart, pg_terminate_backend) is replaced before
     # a request uses it, instead of failing that request.
-    connect_args: dict[str, Any] = (
-        {"timeout": CONNECT_TIMEOUT_SECONDS} if "+asyncpg" in settings.url else {}
-    )
+    connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_SECONDS} if "+asyncpg" in settings.url else {}
     return EngineConfig(
         echo=settings.echo,
         pool_pre_ping=True,
