@@ -2,14 +2,26 @@
 
 Litestar's own messages (validation, CSRF, unknown route) are replaced by French ones, keeping
 the ``extra`` that names the field at fault.
+
+A request Litestar cannot read (JSON nested too deep, a form part that is not UTF-8, a number
+too large for the database) is the sender's fault: 400, never 500. A database that does not
+answer is nobody's fault in particular: 503 with ``Retry-After``, never a page with a trace.
 """
 
 from __future__ import annotations
 
 import logging
+from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
+from advanced_alchemy.exceptions import (
+    DuplicateKeyError,
+    ForeignKeyError,
+    NotFoundError,
+    RepositoryError,
+)
+from advanced_alchemy.exceptions import IntegrityError as RepositoryIntegrityError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -19,7 +31,16 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_409_CONFLICT, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+from sqlalchemy import inspect as orm_state
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.web.i18n import LANGUAGE_COOKIE, current_language, pick_language
@@ -58,12 +79,24 @@ def _respond(
         if extra:
             body["extra"] = extra
         return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
+    _drop_stale_viewer(request)
     return Template(
         template_name="error.html",
         context={"status_code": status_code, "detail": detail, "extra": extra},
         status_code=status_code,
         headers=headers,
     )
+
+
+def _drop_stale_viewer(request: Request[Any, Any, Any]) -> None:
+    """After a failed write the session is rolled back and the signed-in user's attributes are
+    expired: the page header would reload them from a session that refuses to, and the error page
+    itself would fail. The error page then shows the anonymous header instead."""
+    viewer = request.state.get("viewer")
+    user = getattr(viewer, "user", None)
+    state = orm_state(user, raiseerr=False) if user is not None else None
+    if state is not None and state.expired_attributes:
+        request.state.viewer = None
 
 
 def _reader_language(request: Request[Any, Any, Any]) -> None:
@@ -87,6 +120,135 @@ def stale_write(request: Request[Any, Any, Any], exc: StaleDataError) -> Respons
     return _respond(request, HTTP_409_CONFLICT, message)
 
 
+# Seconds a client should wait before trying again when the database does not answer.
+RETRY_AFTER_OUTAGE = 5
+
+# Where Litestar reads a request: an error raised there (innermost frame) comes from its bytes.
+_REQUEST_READING_FILES = (
+    "litestar/connection/",
+    "litestar/_multipart.py",
+    "litestar/_parsers.py",
+    "litestar/serialization/",
+    "litestar/_signature/",
+    "litestar/_kwargs/extractors.py",
+    "urllib/parse.py",
+)
+_REQUEST_READING_FUNCTIONS = ("decode", "parse", "json", "form", "body", "msgpack", "unquote")
+
+
+def _innermost_frame(traceback: TracebackType | None) -> tuple[str, str] | None:
+    last: tuple[str, str] | None = None
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        last = (code.co_filename.replace("\\", "/"), code.co_name)
+        traceback = traceback.tb_next
+    return last
+
+
+def raised_reading_request(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while Litestar decoded the request (body, form, query), rather
+    than by the application's own code, where the same exception is a bug."""
+    frame = _innermost_frame(exc.__traceback__)
+    if frame is None:
+        return False
+    filename, function = frame
+    return any(part in filename for part in _REQUEST_READING_FILES) and function.startswith(
+        _REQUEST_READING_FUNCTIONS
+    )
+
+
+def unreadable_request(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """JSON nested too deep (RecursionError), text that is not UTF-8 (UnicodeDecodeError), a
+    malformed body (ValueError): 400 when Litestar raised it reading the request, else a bug."""
+    if not raised_reading_request(exc):
+        return unexpected(request, exc)
+    _reader_language(request)
+    log.info("Unreadable request on %s %s: %r", request.method, request.url.path, exc)
+    if isinstance(exc, RecursionError):
+        detail = _("Les données envoyées sont imbriquées trop profondément.")
+    elif isinstance(exc, UnicodeDecodeError):
+        detail = _("Le texte envoyé n'est pas un texte valide (UTF-8 attendu).")
+    else:
+        detail = _("La requête est mal formée.")
+    return _respond(request, HTTP_400_BAD_REQUEST, detail)
+
+
+def value_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A value the database cannot store: an integer past 64 bits (SQLite's OverflowError), a
+    NUL character or an out-of-range number refused by PostgreSQL (DataError). Handlers should
+    bound their inputs; this keeps one they forgot from answering 500."""
+    _reader_language(request)
+    log.warning("Value refused on %s %s: %r", request.method, request.url.path, exc)
+    return _respond(
+        request, HTTP_400_BAD_REQUEST, _("Une des valeurs envoyées est invalide ou hors limites.")
+    )
+
+
+def _is_refused_data(exc: BaseException) -> bool:
+    """A DataError, or what asyncpg reports as one without SQLAlchemy naming it so: SQLSTATE
+    class 22, "data exception" (a NUL character, an invalid byte sequence, a number out of range)."""
+    if isinstance(exc, DataError):
+        return True
+    for cause in _causes(exc):
+        code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if isinstance(code, str) and code.startswith("22"):
+            return True
+    return False
+
+
+def _is_outage(exc: Exception) -> bool:
+    # TimeoutError: asyncpg's connect timeout (config.CONNECT_TIMEOUT_SECONDS), unwrapped.
+    kinds = (ConnectionError, TimeoutError, PoolTimeoutError, OperationalError, InterfaceError)
+    if isinstance(exc, kinds):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database is unreachable, restarting, or dropped the connection: 503, try again soon.
+    Any other database error is a bug (500), except data it refuses (400)."""
+    if _is_refused_data(exc):
+        return value_out_of_range(request, exc)
+    if not _is_outage(exc):
+        return unexpected(request, exc)
+    _reader_language(request)
+    log.error("Database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return _respond(
+        request,
+        HTTP_503_SERVICE_UNAVAILABLE,
+        _("Le service est momentanément indisponible. Réessayez dans quelques instants."),
+        headers={"Retry-After": str(RETRY_AFTER_OUTAGE)},
+    )
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def repository_error(request: Request[Any, Any, Any], exc: RepositoryError) -> Response[Any]:
+    """Advanced Alchemy's repositories wrap every SQLAlchemy error (an outage, refused data) in
+    one of theirs, which its own handler turns into a 409 in English: look at the cause."""
+    for cause in _causes(exc)[1:]:
+        if isinstance(cause, (DBAPIError, PoolTimeoutError, ConnectionError, TimeoutError)):
+            if isinstance(cause, IntegrityError):
+                break
+            return database_error(request, cause)
+        if isinstance(cause, OverflowError):
+            return value_out_of_range(request, cause)
+    _reader_language(request)
+    if isinstance(exc, NotFoundError):
+        return _respond(request, HTTP_404_NOT_FOUND, _("Page introuvable."))
+    if isinstance(exc, (DuplicateKeyError, ForeignKeyError, RepositoryIntegrityError)):
+        message = _("Ces informations entrent en conflit avec des données existantes.")
+        return _respond(request, HTTP_409_CONFLICT, message)
+    return unexpected(request, exc)
+
+
 def unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     _reader_language(request)
     log.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -101,5 +263,13 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     PermissionDeniedException: http_exception,
     ValidationException: http_exception,
     StaleDataError: stale_write,
+    RepositoryError: repository_error,
+    RecursionError: unreadable_request,
+    ValueError: unreadable_request,  # UnicodeDecodeError among them
+    OverflowError: value_out_of_range,
+    DBAPIError: database_error,  # DataError, OperationalError, InterfaceError, disconnects
+    PoolTimeoutError: database_error,
+    ConnectionError: database_error,  # refused or reset before SQLAlchemy wraps it
+    TimeoutError: database_error,
     Exception: unexpected,
 }
