@@ -40,14 +40,10 @@ from marketplace.communities.schemas import (
 )
 from marketplace.communities.service import CommunityService
 from marketplace.errors import NotFound
-from marketplace.listings.dependencies import provide_listings
 from marketplace.listings.service import ListingService
 from marketplace.web.i18n import gettext as _
 from marketplace.web.openapi import errors
 from marketplace.web.pagination import DEFAULT_PER_PAGE, Page, clamp
-
-# Listing counts per category and merges (which move listings) are the listing service's.
-CATEGORY_API_DEPENDENCIES = {**COMMUNITY_DEPENDENCIES, "listings": Provide(provide_listings)}
 
 
 def content_missing() -> NotFound:
@@ -94,7 +90,7 @@ async def categories_page(
 class CommunitiesApi(Controller):
     path = "/api/v1/communities"
     tags = ("communities",)
-    dependencies = CATEGORY_API_DEPENDENCIES
+    dependencies = COMMUNITY_DEPENDENCIES
 
     @post(
         "/",
@@ -354,7 +350,7 @@ class CommunitiesApi(Controller):
 class CategoriesApi(Controller):
     path = "/api/v1/categories"
     tags = ("communities",)
-    dependencies = CATEGORY_API_DEPENDENCIES
+    dependencies = COMMUNITY_DEPENDENCIES
 
     @get("/{category_id:uuid}", operation_id="getCategory", responses=errors(400, 401, 404))
     async def get_category(

@@ -25,7 +25,6 @@ from marketplace.communities.dependencies import COMMUNITY_DEPENDENCIES
 from marketplace.communities.guards import CommunityAccess
 from marketplace.communities.models import Category, Community
 from marketplace.errors import InvalidInput, NotFound
-from marketplace.listings.providers import provide_listings
 from marketplace.listings.service import ListingService
 from marketplace.web.forms import FormData, back_with_error, see_other, text, values
 from marketplace.web.i18n import gettext as _
@@ -114,7 +113,6 @@ class CategoryPages(Controller):
     include_in_schema = False
     dependencies = {
         **COMMUNITY_DEPENDENCIES,
-        "listings": Provide(provide_listings),
         "category": Provide(provide_managed_category),
     }
     path = "/communities/{slug:str}/categories"

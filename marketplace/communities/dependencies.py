@@ -14,6 +14,7 @@ from marketplace.communities.guards import CommunityAccess, access_to
 from marketplace.communities.models import Category, Community
 from marketplace.communities.service import CommunityService
 from marketplace.errors import NotFound
+from marketplace.listings.providers import provide_listings
 from marketplace.web.i18n import gettext as _
 
 provide_communities = create_service_provider(CommunityService)
@@ -34,6 +35,8 @@ COMMUNITY_DEPENDENCIES = {
     "categories": Provide(provide_categories),
     "community": Provide(provide_community),
     "access": Provide(provide_access),
+    # Listing counts per category and merges (which move listings) are the listing service's.
+    "listings": Provide(provide_listings),
 }
 
 
