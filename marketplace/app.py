@@ -29,6 +29,7 @@ from marketplace.web.middleware import (
     LanguageMiddleware,
     SecurityHeadersMiddleware,
 )
+from marketplace.web.routing import answer_options_with_every_method
 from marketplace.web.templating import template_config
 from marketplace.worker import embedded_worker
 
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     database = alchemy_config(settings.database)
     templates = template_config(settings.templates_dir)
-    return Litestar(
+    app = Litestar(
         route_handlers=_routes(settings),
         plugins=[SQLAlchemyPlugin(config=database), FlashPlugin(FlashConfig(template_config=templates))],
         stores=_stores(database),
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[shutdown_pool],  # the photo worker processes
         debug=settings.debug,
     )
+    answer_options_with_every_method(app)  # Litestar 2.25's Allow omits methods added later
+    return app
 
 
 def _routes(settings: Settings) -> list[ControllerRouterHandler]:
