@@ -27,6 +27,7 @@ from marketplace.app import create_app
 from marketplace.db.base import metadata
 from marketplace.db.migrate import upgrade
 from marketplace.settings import DatabaseSettings, MediaSettings, Settings, load_settings
+from tests.meilisearch_server import MeilisearchServer, meilisearch_binary, running_meilisearch
 from tests.stories import PASSWORD, Board, Person, PersonFactory, csrf_token, registration
 
 # Some test modules import these from here rather than from tests/stories.py.
@@ -53,6 +54,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def meilisearch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeilisearchServer]:
+    """One real Meilisearch 1.21 for the whole run (its own database, a free port, a master key).
+
+    Give each index a uid of its own: ``meilisearch_server.unique_uid("listings")``."""
+    binary = meilisearch_binary()
+    if binary is None:
+        unavailable("Meilisearch 1.21 not found: run scripts/install-meilisearch or set MEILISEARCH_BIN")
+        return
+    with running_meilisearch(binary, tmp_path_factory.mktemp("meilisearch")) as server:
+        yield server
 
 
 def _create_postgres_database() -> tuple[str, str]:
