@@ -54,9 +54,9 @@ class ListingInput(msgspec.Struct):
 class ListingPatch(msgspec.Struct):
     """An edit: the ``version`` the author read, and only the fields to change."""
 
-    # Required in fact: the service answers 400 naming ``version`` when it is missing. Left
-    # optional here because Litestar reports a missing required field under the key "data".
-    version: int | None = None
+    # Required, as the document says: a missing one is a 400 whose ``extra`` names ``version``
+    # (web/errors.py names the field where Litestar would say "data").
+    version: int
     kind: Annotated[str | UnsetType, KIND_VALUES] = UNSET
     title: str | UnsetType = UNSET
     category_id: uuid.UUID | UnsetType = UNSET

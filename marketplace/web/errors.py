@@ -1,7 +1,8 @@
 """How errors reach people: JSON for the API, a page (or a redirect to log in) for browsers.
 
-Litestar's own messages (validation, CSRF, unknown route) are replaced by French ones, keeping
-the ``extra`` that names the field at fault.
+Litestar's own messages (validation, CSRF, unknown route) are replaced by French ones (English
+for an English reader), keeping the ``extra`` that names the field at fault; msgspec's messages
+in ``extra`` ("Expected `int`, got `str`") are translated too, see ``validation_message``.
 
 A request Litestar cannot read (JSON nested too deep, a form part that is not UTF-8, a number
 too large for the database) is the sender's fault: 400, never 500. A database that does not
@@ -11,6 +12,8 @@ answer is nobody's fault in particular: 503 with ``Retry-After``, never a page w
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -43,7 +46,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
-from marketplace.web.i18n import LANGUAGE_COOKIE, current_language, pick_language
+from marketplace.web.i18n import LANGUAGE_COOKIE, N_, current_language, pick_language
 from marketplace.web.i18n import gettext as _
 
 log = logging.getLogger("marketplace")
@@ -65,6 +68,118 @@ def _default_detail(status_code: int, detail: str) -> str:
     if status_code == 413 and detail == "Request Entity Too Large":  # Litestar's own body limit
         return _("Le fichier envoyé est trop volumineux : 20 Mo au maximum par photo.")
     return detail
+
+
+# msgspec's names of JSON types, as a neighbour reads them.
+_JSON_TYPES = {
+    "int": N_("un nombre entier"),
+    "float": N_("un nombre"),
+    "number": N_("un nombre"),
+    "str": N_("un texte"),
+    "bool": N_("vrai ou faux"),
+    "object": N_("un objet"),
+    "array": N_("une liste"),
+    "null": N_("rien (null)"),
+    "uuid": N_("un identifiant (UUID)"),
+    "datetime": N_("une date et heure"),
+    "date": N_("une date"),
+}
+_BOUNDS = {
+    ">=": N_("au moins %(bound)s"),
+    "<=": N_("au plus %(bound)s"),
+    ">": N_("plus de %(bound)s"),
+    "<": N_("moins de %(bound)s"),
+}
+
+
+def _json_type(names: str) -> str:
+    """``int | null`` read as « un nombre entier ou rien (null) »."""
+    return _(" ou ").join(
+        _(_JSON_TYPES[name]) if name in _JSON_TYPES else name for name in names.split(" | ")
+    )
+
+
+def _bound(operator: str, bound: str) -> str:
+    return _(_BOUNDS[operator], bound=bound)
+
+
+# msgspec's validation messages (and Litestar's for parameters), each with its French wording.
+_VALIDATION_MESSAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"Object missing required field `(?P<field>[^`]+)`"),
+        lambda m: _("Le champ « %(field)s » est obligatoire.", field=m["field"]),
+    ),
+    (
+        re.compile(r"Object contains unknown field `(?P<field>[^`]+)`"),
+        lambda m: _("Le champ « %(field)s » n'existe pas.", field=m["field"]),
+    ),
+    (
+        re.compile(r"Expected `(?P<expected>[^`]+)`, got `(?P<got>[^`]+)`"),
+        lambda m: _(
+            "Valeur attendue : %(expected)s ; reçu : %(got)s.",
+            expected=_json_type(m["expected"]),
+            got=_json_type(m["got"]),
+        ),
+    ),
+    (
+        re.compile(r"Expected `(?P<expected>str|array|object)` of length (?P<op>[<>]=?) (?P<bound>\S+)"),
+        lambda m: _("Longueur attendue : %(bound)s.", bound=_bound(m["op"], m["bound"])),
+    ),
+    (
+        re.compile(r"Expected `(?P<expected>[^`]+)` (?P<op>[<>]=?) (?P<bound>\S+)"),
+        lambda m: _(
+            "Valeur attendue : %(expected)s, %(bound)s.",
+            expected=_json_type(m["expected"]),
+            bound=_bound(m["op"], m["bound"]),
+        ),
+    ),
+    (
+        re.compile(r"Expected `str` matching regex"),
+        lambda m: _("Le format de ce texte n'est pas celui attendu."),
+    ),
+    (
+        re.compile(r"Invalid enum value (?P<value>.+)"),
+        lambda m: _("Valeur inconnue : %(value)s.", value=m["value"]),
+    ),
+    (re.compile(r"Invalid UUID"), lambda m: _("Identifiant invalide : un UUID est attendu.")),
+    (
+        re.compile(r"Invalid (RFC3339 encoded |ISO 8601 )?(datetime|date|time)"),
+        lambda m: _("Date ou heure invalide : le format ISO 8601 est attendu."),
+    ),
+    (
+        re.compile(r"Missing required (?P<source>\w+) parameter '(?P<field>[^']+)'"),
+        lambda m: _("Le paramètre « %(field)s » est obligatoire.", field=m["field"]),
+    ),
+)
+
+
+def validation_message(message: str) -> str:
+    """A msgspec or Litestar validation message in the reader's language; any other message (the
+    services' own, already translated) as it is."""
+    for pattern, wording in _VALIDATION_MESSAGES:
+        if (found := pattern.match(message)) is not None:
+            return wording(found)
+    return message
+
+
+def _translated_extra(extra: Any) -> Any:
+    """Each item of a validation error's ``extra`` with its message translated; an item that
+    reports a missing field under the body's name (``data``) names the field instead."""
+    if not isinstance(extra, list):
+        return extra
+    items = []
+    for item in extra:
+        if isinstance(item, dict) and isinstance(item.get("message"), str):
+            item = dict(item)
+            missing = re.match(r"Object missing required field `(?P<field>[^`]+)`", item["message"])
+            if missing is not None:
+                parent = item.get("key")
+                item["key"] = (
+                    missing["field"] if parent in (None, "", "data") else f"{parent}.{missing['field']}"
+                )
+            item["message"] = validation_message(item["message"])
+        items.append(item)
+    return items
 
 
 def _respond(
@@ -112,7 +227,8 @@ def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
         return Redirect(f"/login?next={quote(request.url.path)}")
     detail = _default_detail(exc.status_code, str(exc.detail))
     headers = dict(exc.headers) if exc.headers else None
-    return _respond(request, exc.status_code, detail, exc.extra or None, headers)
+    extra = _translated_extra(exc.extra) if isinstance(exc, ValidationException) else exc.extra
+    return _respond(request, exc.status_code, detail, extra or None, headers)
 
 
 def stale_write(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:

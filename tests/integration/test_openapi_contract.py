@@ -17,6 +17,8 @@ from litestar.testing import AsyncTestClient
 
 from marketplace.communities.models import JoinPolicy, MembershipStatus, Role, Visibility
 from marketplace.listings.models import ListingKind, ListingStatus
+from marketplace.web.errors import validation_message
+from tests.stories import Board, Person
 
 pytestmark = pytest.mark.anyio
 
@@ -265,3 +267,73 @@ async def test_options_answers_every_method_of_the_path(
         assert response.status_code == 204, (path, response.status_code, response.text)
         answered[path] = response.headers["allow"]
     assert answered == expected
+
+
+async def test_the_version_of_an_edit_is_required_in_the_document(document: dict[str, Any]) -> None:
+    patch = document["components"]["schemas"]["ListingPatch"]
+    assert patch["required"] == ["version"]
+    assert patch["properties"]["version"] == {"type": "integer"}
+
+
+async def test_an_edit_without_a_version_is_a_400_that_names_version(board: Board) -> None:
+    await board.community()
+    nadia = await board.member("nadia")
+    listing = await board.listing(nadia)
+    response = await nadia.patch(f"/api/v1/listings/{listing['id']}", json={"title": "Sans version"})
+    assert response.status_code == 400, response.text
+    (error,) = response.json()["extra"]
+    assert error["key"] == "version" and error["source"] == "body"
+    assert error["message"] == "Le champ « version » est obligatoire."
+
+
+async def edit_with_a_text_version(who: Person, listing_id: str, language: str | None) -> dict[str, Any]:
+    headers = {**who.headers, **({"accept-language": language} if language else {})}
+    response = await who.client.patch(
+        f"/api/v1/listings/{listing_id}", json={"version": "deux"}, headers=headers
+    )
+    assert response.status_code == 400, response.text
+    (error,) = response.json()["extra"]
+    assert error["key"] == "version" and error["source"] == "body"
+    return error  # type: ignore[no-any-return]
+
+
+async def test_validation_messages_are_french_by_default_and_english_for_an_english_reader(
+    board: Board,
+) -> None:
+    await board.community()
+    nadia = await board.member("nadia")
+    listing = await board.listing(nadia)
+    french = await edit_with_a_text_version(nadia, listing["id"], None)
+    assert french["message"] == "Valeur attendue : un nombre entier ; reçu : un texte."
+    assert (await edit_with_a_text_version(nadia, listing["id"], "fr-FR,fr;q=0.9"))["message"] == (
+        french["message"]
+    )
+    english = await edit_with_a_text_version(nadia, listing["id"], "en-GB,en;q=0.9")
+    assert english["message"] == "Expected a whole number; got a text."
+    # A query parameter of the wrong type, and a bound, in French too.
+    page = await nadia.get("/api/v1/communities/vide-grenier/listings?per_page=abc")
+    assert page.status_code == 400, page.text
+    (error,) = page.json()["extra"]
+    assert error["key"] == "per_page" and error["source"] == "query"
+    assert error["message"] == "Valeur attendue : un nombre entier ; reçu : un texte."
+
+
+@pytest.mark.parametrize(
+    ("message", "french"),
+    [
+        ("Expected `int`, got `str`", "Valeur attendue : un nombre entier ; reçu : un texte."),
+        (
+            "Expected `str | null`, got `int`",
+            "Valeur attendue : un texte ou rien (null) ; reçu : un nombre entier.",
+        ),
+        ("Object missing required field `title`", "Le champ « title » est obligatoire."),
+        ("Object contains unknown field `colour`", "Le champ « colour » n'existe pas."),
+        ("Expected `int` >= 1", "Valeur attendue : un nombre entier, au moins 1."),
+        ("Expected `str` of length <= 200", "Longueur attendue : au plus 200."),
+        ("Invalid enum value 'lend'", "Valeur inconnue : 'lend'."),
+        ("Invalid UUID", "Identifiant invalide : un UUID est attendu."),
+        ("Cette photo n'existe pas.", "Cette photo n'existe pas."),  # the services' own: as it is
+    ],
+)
+def test_each_msgspec_message_has_its_french_wording(message: str, french: str) -> None:
+    assert validation_message(message) == french
