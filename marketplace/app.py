@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler
 from marketplace.accounts.auth import RotatingSessionConfig, provide_user, provide_viewer
 from marketplace.db.config import CommitMiddleware, alchemy_config
 from marketplace.db.store_model import StoreItem
+from marketplace.exchanges.live import channels_plugin
 from marketplace.photos.pipeline import shutdown_pool
 from marketplace.routes import ROUTES
 from marketplace.settings import Settings, get_settings
@@ -40,7 +41,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     templates = template_config(settings.templates_dir)
     app = Litestar(
         route_handlers=_routes(settings),
-        plugins=[SQLAlchemyPlugin(config=database), FlashPlugin(FlashConfig(template_config=templates))],
+        plugins=[
+            SQLAlchemyPlugin(config=database),
+            FlashPlugin(FlashConfig(template_config=templates)),
+            channels_plugin(settings.database),  # live conversations
+        ],
         stores=_stores(database),
         middleware=_middleware(settings, database),
         dependencies={"viewer": Provide(provide_viewer), "user": Provide(provide_user)},

@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 from marketplace.accounts.api import AuthApi
 from marketplace.accounts.pages import AccountPages
 from marketplace.communities.routes import ROUTES as COMMUNITY_ROUTES
+from marketplace.exchanges.routes import ROUTES as EXCHANGE_ROUTES
 from marketplace.listings.routes import ROUTES as LISTING_ROUTES
 from marketplace.photos.routes import ROUTES as PHOTO_ROUTES
 from marketplace.web.home import HomePage
@@ -21,4 +22,5 @@ ROUTES: list[ControllerRouterHandler] = [
     *COMMUNITY_ROUTES,
     *LISTING_ROUTES,
     *PHOTO_ROUTES,
+    *EXCHANGE_ROUTES,
 ]

@@ -3,12 +3,19 @@
 from marketplace.accounts.models import ApiToken, User
 from marketplace.communities.models import Category, Community, Membership
 from marketplace.db.store_model import StoreItem
+from marketplace.exchanges.models import Block, Conversation, Draw, Handover, Message, MessageReport
 from marketplace.indexing.models import SearchOutboxEntry
 from marketplace.listings.models import Listing
 from marketplace.photos.models import Photo
 
 __all__ = [
     "ApiToken",
+    "Block",
+    "Conversation",
+    "Draw",
+    "Handover",
+    "Message",
+    "MessageReport",
     "Category",
     "Community",
     "Listing",

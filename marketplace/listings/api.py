@@ -13,6 +13,7 @@ from marketplace.communities.api import content_missing, provide_content_communi
 from marketplace.communities.models import Community
 from marketplace.communities.service import CommunityService
 from marketplace.communities.visibility import may_read_community
+from marketplace.exchanges.service import ExchangeService
 from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.schemas import ListingInput, ListingOut, ListingPatch, StatusInput
@@ -155,8 +156,9 @@ class ListingApi(Controller):
     ) -> ListingOut:
         """Move the listing along its life cycle (a removal by a moderator needs a ``reason``)."""
         listing = await listings.visible(viewer, listing_id)
-        listing = await listings.change_status(
-            listing, viewer, data.status, reason=data.reason, version=data.version
+        # Through exchanges: done closes the other conversations, withdrawn closes them all.
+        listing = await ExchangeService(listings.session).change_listing_status(
+            listings, listing, viewer, data.status, reason=data.reason, version=data.version
         )
         return await listing_out(listings, viewer, listing, photos)
 

@@ -24,6 +24,8 @@ from marketplace.communities.guards import access_to
 from marketplace.communities.models import Category, Community
 from marketplace.communities.service import CommunityService
 from marketplace.errors import Conflict, Forbidden, InvalidInput
+from marketplace.exchanges.display import exchange_panel, paris_time
+from marketplace.exchanges.service import ExchangeService
 from marketplace.listings import status as life_cycle
 from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
@@ -343,6 +345,8 @@ class ListingPages(Controller):
             can_publish=ListingStatus.AVAILABLE in moves and listing.status == ListingStatus.DRAFT,
             can_remove=ListingStatus.REMOVED in moves,
             facts=attribute_facts(listing),
+            exchange=await exchange_panel(ExchangeService(listings.session), viewer, listing),
+            paris_time=paris_time,
             **gallery,
         )
 
@@ -359,7 +363,9 @@ class ListingPages(Controller):
         listing = await listings.visible(viewer, listing_id)
         version = text(data, "version")
         try:
-            await listings.change_status(
+            # Through exchanges: done closes the other conversations, withdrawn closes them all.
+            await ExchangeService(listings.session).change_listing_status(
+                listings,
                 listing,
                 viewer,
                 text(data, "status"),

@@ -39,6 +39,8 @@ DOMAINS = (
     "marketplace.listings",
     "marketplace.photos",
     "marketplace.indexing",
+    "marketplace.notifications",
+    "marketplace.exchanges",
 )
 CONTROLLER_NAMES = {"api", "pages", "routes", "dependencies", "serving", "schemas", "scheduled"}
 TOP = ("marketplace.web", "marketplace.db")  # what is neither foundation nor a domain there

@@ -1,0 +1,1 @@
+"""Exchanges between neighbours: interest and conversations, reservation and hand-over, fair draw."""

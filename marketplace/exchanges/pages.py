@@ -1,0 +1,308 @@
+"""HTML pages of exchanges: interest, the inbox, a conversation (live), the author's line, the
+reservation and the draw, the thanks, blocks and reports, a neighbour's giving record.
+
+Every page works without JavaScript (POST forms, then a 303; a reload shows new messages). With
+JavaScript, ``static/conversation.js`` listens to the conversation's server-sent events and
+fetches the thread again when a message arrives.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.channels import ChannelsPlugin
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, ServerSentEvent, Template
+
+from marketplace.accounts.auth import Viewer
+from marketplace.accounts.models import User
+from marketplace.communities.api import content_missing
+from marketplace.communities.service import CommunityService
+from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
+from marketplace.exchanges.dependencies import EXCHANGE_DEPENDENCIES
+from marketplace.exchanges.display import PARIS, linkify, paris_time, proposed_draw_times
+from marketplace.exchanges.live import event_stream
+from marketplace.exchanges.models import Conversation
+from marketplace.exchanges.service import ExchangeService, conversation_channel
+from marketplace.listings.service import ListingService
+from marketplace.photos.display import cover_views
+from marketplace.photos.service import PhotoService
+from marketplace.web.forms import FormData, back_with_error, safe_next, see_other, text
+from marketplace.web.i18n import gettext as _
+from marketplace.web.templating import render
+
+REFUSALS = (Conflict, Forbidden, InvalidInput)
+
+
+def _draw_moment(form: dict[str, Any], now: datetime.datetime) -> datetime.datetime:
+    """The draw time the author chose: a proposed one, or a date and time typed (Paris time)."""
+    choice = text(form, "when")
+    for name, moment in proposed_draw_times(now):
+        if choice == name:
+            return moment
+    typed = text(form, "draw_at")
+    try:
+        moment = datetime.datetime.fromisoformat(typed)
+    except ValueError:
+        raise InvalidInput("draw_at", _("Choisissez le moment du tirage au sort.")) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
+
+
+class ExchangePages(Controller):
+    dependencies = EXCHANGE_DEPENDENCIES
+    include_in_schema = False
+
+    # --- interest and conversations -----------------------------------------------------------
+
+    @post("/listings/{listing_id:uuid}/interest")
+    async def interest(
+        self,
+        listing_id: uuid.UUID,
+        data: FormData,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        exchanges: ExchangeService,
+    ) -> Redirect:
+        listing = await listings.visible(viewer, listing_id)
+        try:
+            conversation = await exchanges.express_interest(listing, user, text(data, "message"))
+        except REFUSALS as error:
+            return back_with_error(request, f"/listings/{listing_id}", error)
+        flash(request, _("Message envoyé : l'auteur de l'annonce vous répondra ici."), category="success")
+        return see_other(f"/conversations/{conversation.id}")
+
+    @get("/conversations", name="inbox")
+    async def inbox(self, user: User, exchanges: ExchangeService, photos: PhotoService) -> Template:
+        summaries = await exchanges.inbox(user)
+        covers = await cover_views(photos, [item.conversation.listing for item in summaries])
+        return render("exchanges/inbox.html", summaries=summaries, covers=covers)
+
+    @get("/conversations/badge")
+    async def badge(self, viewer: Viewer, exchanges: ExchangeService) -> Template:
+        unread = await exchanges.unread_total(viewer.user_id) if viewer.user_id else 0
+        return render("exchanges/_badge.html", unread=unread)
+
+    async def _thread_context(
+        self, conversation: Conversation, user: User, exchanges: ExchangeService
+    ) -> dict[str, Any]:
+        messages = await exchanges.messages(conversation)
+        await exchanges.mark_read(conversation, user)
+        return {
+            "conversation": conversation,
+            "messages": [(message, linkify(message.body)) for message in messages],
+            "me": user,
+            "other": conversation.other(user.id),
+            "paris_time": paris_time,
+        }
+
+    @get("/conversations/{conversation_id:uuid}", name="conversation")
+    async def conversation(
+        self, conversation_id: uuid.UUID, user: User, viewer: Viewer, exchanges: ExchangeService
+    ) -> Template:
+        conversation = await exchanges.readable(viewer, conversation_id)
+        context = await self._thread_context(conversation, user, exchanges)
+        return render(
+            "exchanges/conversation.html",
+            blocked=await exchanges.is_blocked_between(conversation.author_id, conversation.interested_id),
+            **context,
+        )
+
+    @get("/conversations/{conversation_id:uuid}/thread")
+    async def thread(
+        self, conversation_id: uuid.UUID, user: User, viewer: Viewer, exchanges: ExchangeService
+    ) -> Template:
+        conversation = await exchanges.readable(viewer, conversation_id)
+        return render("exchanges/_thread.html", **await self._thread_context(conversation, user, exchanges))
+
+    @get("/conversations/{conversation_id:uuid}/events")
+    async def events(
+        self,
+        conversation_id: uuid.UUID,
+        user: User,
+        viewer: Viewer,
+        exchanges: ExchangeService,
+        channels: ChannelsPlugin,
+    ) -> ServerSentEvent:
+        """The conversation's live events (the database session is closed once the stream starts)."""
+        conversation = await exchanges.readable(viewer, conversation_id)
+        return event_stream(channels, conversation_channel(conversation.id))
+
+    @post("/conversations/{conversation_id:uuid}/messages")
+    async def send(
+        self,
+        conversation_id: uuid.UUID,
+        data: FormData,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        exchanges: ExchangeService,
+    ) -> Redirect:
+        conversation = await exchanges.readable(viewer, conversation_id)
+        back = f"/conversations/{conversation_id}"
+        try:
+            await exchanges.send(conversation, user, text(data, "body"))
+        except REFUSALS as error:
+            return back_with_error(request, back, error)
+        return see_other(back + "#last")
+
+    # --- blocks and reports ---------------------------------------------------------------------
+
+    @post("/users/{user_id:uuid}/block")
+    async def block(
+        self,
+        user_id: uuid.UUID,
+        data: FormData,
+        request: Request[Any, Any, Any],
+        user: User,
+        exchanges: ExchangeService,
+    ) -> Redirect:
+        try:
+            await exchanges.block(user, user_id)
+        except (*REFUSALS, NotFound) as error:
+            return back_with_error(request, "/conversations", error)
+        flash(request, _("Cette personne ne peut plus vous écrire, ni vous lui écrire."), category="success")
+        return see_other(safe_next(text(data, "next"), "/conversations"))
+
+    @post("/messages/{message_id:uuid}/report")
+    async def report(
+        self,
+        message_id: uuid.UUID,
+        data: FormData,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        exchanges: ExchangeService,
+    ) -> Redirect:
+        back = safe_next(text(data, "next"), "/conversations")
+        try:
+            await exchanges.report(viewer, message_id, text(data, "reason"))
+        except REFUSALS as error:
+            return back_with_error(request, back, error)
+        flash(request, _("Merci : les modérateurs du groupe vont regarder ce message."), category="success")
+        return see_other(back)
+
+    @get("/communities/{slug:str}/message-reports", name="message-reports")
+    async def reports(
+        self, slug: str, user: User, viewer: Viewer, communities: CommunityService, exchanges: ExchangeService
+    ) -> Template:
+        try:
+            community = await communities.by_slug(slug)
+        except NotFound:
+            raise content_missing() from None
+        reports = await exchanges.reports_of(community, viewer)
+        return render(
+            "exchanges/reports.html",
+            community=community,
+            reports=[(report, linkify(report.message.body)) for report in reports],
+        )
+
+    # --- the author's line: reserve, un-reserve, draw --------------------------------------------
+
+    @post("/listings/{listing_id:uuid}/reserve")
+    async def reserve(
+        self,
+        listing_id: uuid.UUID,
+        data: FormData,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        exchanges: ExchangeService,
+    ) -> Redirect:
+        listing = await listings.visible(viewer, listing_id)
+        back = f"/listings/{listing_id}"
+        try:
+            chosen = text(data, "user_id")
+            if chosen:
+                try:
+                    user_id = uuid.UUID(chosen)
+                except ValueError:
+                    raise InvalidInput("user_id", _("Choisissez une personne de la liste.")) from None
+                await exchanges.reserve(listings, listing, viewer, user_id)
+                flash(
+                    request,
+                    _("Réservé : la personne est prévenue, avec le quartier de remise."),
+                    category="success",
+                )
+            else:
+                draw = await exchanges.schedule_draw(
+                    listing, viewer, _draw_moment(data, datetime.datetime.now(datetime.UTC))
+                )
+                flash(
+                    request,
+                    _(
+                        "Tirage au sort prévu le %(day)s à %(time)s.",
+                        day=paris_time(draw.draw_at).strftime("%d/%m"),
+                        time=paris_time(draw.draw_at).strftime("%H:%M"),
+                    ),
+                    category="success",
+                )
+        except REFUSALS as error:
+            return back_with_error(request, back, error)
+        return see_other(back)
+
+    @post("/listings/{listing_id:uuid}/unreserve")
+    async def unreserve(
+        self,
+        listing_id: uuid.UUID,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        exchanges: ExchangeService,
+    ) -> Redirect:
+        listing = await listings.visible(viewer, listing_id)
+        back = f"/listings/{listing_id}"
+        try:
+            listing = await exchanges.unreserve(listings, listing, viewer)
+        except REFUSALS as error:
+            return back_with_error(request, back, error)
+        kept = await exchanges.reserved_for(listing)
+        if kept is not None:
+            message = _(
+                "Réservation annulée : l'objet est réservé pour %(name)s, qui suivait.",
+                name=kept.interested.display_name,
+            )
+        else:
+            message = _("Réservation annulée : l'annonce est de nouveau disponible.")
+        flash(request, message, category="success")
+        return see_other(back)
+
+    @post("/listings/{listing_id:uuid}/thanks")
+    async def thanks(
+        self,
+        listing_id: uuid.UUID,
+        data: FormData,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        exchanges: ExchangeService,
+    ) -> Redirect:
+        listing = await listings.visible(viewer, listing_id)
+        back = f"/listings/{listing_id}"
+        try:
+            await exchanges.thank(listing, user, text(data, "thanks"))
+        except REFUSALS as error:
+            return back_with_error(request, back, error)
+        flash(request, _("Merci transmis !"), category="success")
+        return see_other(back)
+
+    # --- a neighbour's giving record --------------------------------------------------------------
+
+    @get("/people/{user_id:uuid}", name="person")
+    async def person(self, user_id: uuid.UUID, viewer: Viewer, exchanges: ExchangeService) -> Template:
+        person = await exchanges.session.get(User, user_id)
+        if person is None or not person.is_active:
+            raise NotFound(_("Ce compte n'existe pas."))
+        return render(
+            "exchanges/person.html",
+            person=person,
+            record=await exchanges.giving_record(person.id),
+            thanks=await exchanges.thanks_received(person.id),
+        )
