@@ -60,6 +60,19 @@ SUCCESS_CODES = {
     "reorderPhotos": 200,
     "editPhoto": 200,
     "deletePhoto": 204,
+    "expressInterest": 201,
+    "reserveListing": 200,
+    "unreserveListing": 200,
+    "getReservation": 200,
+    "getDraw": 200,
+    "thankForListing": 200,
+    "listConversations": 200,
+    "listMessages": 200,
+    "sendMessage": 201,
+    "markConversationRead": 200,
+    "blockUser": 200,
+    "reportMessage": 201,
+    "listMessageReports": 200,
 }
 
 
