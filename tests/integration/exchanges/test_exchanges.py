@@ -199,3 +199,22 @@ async def test_a_draw_picks_among_those_interested_before_draw_at_and_is_reprodu
     assert record["winner_id"] == draws.winner_of([str(item) for item in record["entrants"]], record["seed"])
     state = (await author.get(f"/api/v1/listings/{listing['id']}/reservation")).json()
     assert state["status"] == "reserved" and state["reserved_for_id"] == record["winner_id"]
+
+
+async def test_the_listing_page_offers_interest_and_shows_the_author_their_line(board: Board) -> None:
+    author, listing = await story(board)
+    bob = await board.member("bob")
+    page = await bob.client.get(f"/listings/{listing['id']}", headers=bob.headers)
+    assert page.status_code == 200
+    assert "Je suis intéressé·e" in page.text
+    await bob.post(f"/api/v1/listings/{listing['id']}/interest", json={"message": "Moi !"})
+    draw_at = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=3)
+    await author.post(f"/api/v1/listings/{listing['id']}/reserve", json={"draw_at": draw_at.isoformat()})
+    mine = await author.client.get(f"/listings/{listing['id']}", headers=author.headers)
+    assert mine.status_code == 200
+    assert "Personnes intéressées" in mine.text and "Bob" in mine.text
+    assert "Tirage au sort le" in mine.text and "1 personne inscrite" in mine.text
+    inbox = await author.client.get("/conversations", headers=author.headers)
+    assert inbox.status_code == 200 and "Lampe de bureau" in inbox.text
+    badge = await author.client.get("/conversations/badge", headers=author.headers)
+    assert ">1</span>" in badge.text
