@@ -19,6 +19,7 @@ from marketplace.accounts.auth import RotatingSessionConfig, provide_user, provi
 from marketplace.db.config import CommitMiddleware, alchemy_config
 from marketplace.db.store_model import StoreItem
 from marketplace.exchanges.live import channels_plugin
+from marketplace.indexing.index import search_index_lifespan
 from marketplace.photos.pipeline import shutdown_pool
 from marketplace.routes import ROUTES
 from marketplace.settings import Settings, get_settings
@@ -53,7 +54,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=templates,
         openapi_config=OpenAPIConfig(title="Marketplace du 20e", version="1", path="/api/docs"),
         state=State({"settings": settings}),
-        lifespan=[embedded_worker] if settings.run_worker_in_app else [],
+        # The index first: the embedded worker's indexer uses it, and stops before it is closed.
+        lifespan=[search_index_lifespan, *([embedded_worker] if settings.run_worker_in_app else [])],
         on_shutdown=[shutdown_pool],  # the photo worker processes
         debug=settings.debug,
     )

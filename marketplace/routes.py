@@ -8,6 +8,7 @@ from marketplace.accounts.api import AuthApi
 from marketplace.accounts.pages import AccountPages
 from marketplace.communities.routes import ROUTES as COMMUNITY_ROUTES
 from marketplace.exchanges.routes import ROUTES as EXCHANGE_ROUTES
+from marketplace.discovery.routes import ROUTES as DISCOVERY_ROUTES
 from marketplace.listings.routes import ROUTES as LISTING_ROUTES
 from marketplace.photos.routes import ROUTES as PHOTO_ROUTES
 from marketplace.web.home import HomePage
@@ -23,4 +24,5 @@ ROUTES: list[ControllerRouterHandler] = [
     *LISTING_ROUTES,
     *PHOTO_ROUTES,
     *EXCHANGE_ROUTES,
+    *DISCOVERY_ROUTES,
 ]

@@ -369,6 +369,8 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
         else:
             membership.status = MembershipStatus.ACTIVE
             membership.decided_at = _now()
+            # Back in the group: listings they wrote before leaving are findable again.
+            record_change(self.repository.session, ChangeSubject.AUTHOR, user.id)
         session = self.repository.session
         session.add(membership)
         await session.flush()
@@ -388,6 +390,8 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
                 )
             )
         await self.repository.session.delete(membership)
+        # Their listings there are no longer findable (see indexing/documents.py ``findable``).
+        record_change(self.repository.session, ChangeSubject.AUTHOR, user.id)
         await self.repository.session.flush()
 
     # --- memberships: decisions of moderators and admins ---------------------------------------
@@ -453,6 +457,8 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
     async def _decide(
         self, membership: Membership, actor: User, status: MembershipStatus, message: str
     ) -> Membership:
+        if status != membership.status:  # admitted, or banned: their listings there read differently
+            record_change(self.repository.session, ChangeSubject.AUTHOR, membership.user_id)
         membership.status = status
         membership.decision_message = message
         membership.decided_by_id = actor.id

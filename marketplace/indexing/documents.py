@@ -7,13 +7,17 @@ document and hands it to the index. Only findable listings (``status.SEARCHABLE`
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.accounts.models import User
+from marketplace.communities.attributes import covered_shoe_sizes, covered_sizes
+from marketplace.communities.models import Membership, MembershipStatus
 from marketplace.indexing.models import ChangeSubject, SearchOutboxEntry
+from marketplace.listings.importer import IMPORT_ACCOUNT_EMAIL
 from marketplace.listings.models import Listing
 from marketplace.listings.status import SEARCHABLE
 from marketplace.photos.display import photo_url
@@ -22,13 +26,20 @@ from marketplace.photos.service import covers_of
 
 
 def listing_document(listing: Listing, cover: Photo | None = None) -> dict[str, Any]:
-    """The document of one listing (its community and category loaded), ids as strings."""
+    """The document of one listing (its community and category loaded), ids as strings.
+
+    Sizes are filtered on the points of the scale they cover (a "0-6 mois" lot is found under
+    "3 mois"): ``size`` and ``shoe_size`` hold those points, ``attributes`` the values as written,
+    for display."""
     category = listing.category
     timestamp = listing.published_at or listing.created_at
+    attributes = {key: value for key, value in sorted((listing.attributes or {}).items()) if value}
     return {
         "id": str(listing.id),
+        "ref": listing.ref,
         "community_id": str(listing.community_id),
-        "community": listing.community.name,
+        "community": listing.community.slug,
+        "community_name": listing.community.name,
         "category_id": str(listing.category_id),
         "category": category.name,
         # Browsing a top-level category shows its sub-categories' listings: the index can too.
@@ -40,25 +51,71 @@ def listing_document(listing: Listing, cover: Photo | None = None) -> dict[str, 
         "wanted_in_exchange": listing.wanted_in_exchange,
         "price": None if listing.price_cents is None else listing.price_cents / 100,
         "condition": listing.condition,
-        **{key: value for key, value in sorted((listing.attributes or {}).items())},
+        **{key: value for key, value in attributes.items() if key not in ("size", "shoe_size")},
+        "size": covered_sizes(str(attributes["size"])) if "size" in attributes else [],
+        "shoe_size": covered_shoe_sizes(str(attributes["shoe_size"])) if "shoe_size" in attributes else [],
+        "attributes": attributes,
         "pickup_area": listing.pickup_area,
         "published_at": int(timestamp.timestamp()) if timestamp else 0,
+        "created_at": timestamp.isoformat() if timestamp else None,
         "cover": photo_url(cover, "thumb") if cover is not None else None,
     }
+
+
+def findable() -> ColumnElement[bool]:
+    """The listings readers may find: open to readers, and posted by somebody who still belongs
+    to the group. A member who is banned or who leaves takes their listings out of search (they
+    can no longer hand anything over there); they come back if the member is admitted again.
+    Imported listings that name nobody belong to the built-in import account, which is no
+    member of anything: they stay findable."""
+    author_is_member = exists().where(
+        Membership.user_id == Listing.author_id,
+        Membership.community_id == Listing.community_id,
+        Membership.status == MembershipStatus.ACTIVE,
+    )
+    import_account = select(User.id).where(User.email == IMPORT_ACCOUNT_EMAIL).scalar_subquery()
+    return and_(Listing.status.in_(SEARCHABLE), or_(author_is_member, Listing.author_id == import_account))
+
+
+# Ids per query: well under the bound parameters SQLite and asyncpg accept in one statement.
+_IDS_PER_QUERY = 1000
 
 
 async def documents_for(session: AsyncSession, listing_ids: Iterable[uuid.UUID]) -> list[dict[str, Any]]:
     """The documents of those of ``listing_ids`` that are findable now (the others have none)."""
     ids = list(dict.fromkeys(listing_ids))
-    if not ids:
-        return []
-    listings = list(
-        (
-            await session.scalars(select(Listing).where(Listing.id.in_(ids), Listing.status.in_(SEARCHABLE)))
-        ).unique()
-    )
+    documents: list[dict[str, Any]] = []
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start : start + _IDS_PER_QUERY]
+        listings = list(
+            (await session.scalars(select(Listing).where(Listing.id.in_(chunk), findable()))).unique()
+        )
+        documents.extend(await _documents_of(session, listings))
+    return documents
+
+
+async def _documents_of(session: AsyncSession, listings: list[Listing]) -> list[dict[str, Any]]:
     covers = await covers_of(session, [listing.id for listing in listings])
     return [listing_document(listing, covers.get(listing.id)) for listing in listings]
+
+
+async def all_documents(session: AsyncSession, batch_size: int = 500) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every findable listing's document, in batches (``marketplace search reindex``), in id order
+    so that the walk is stable while people keep posting."""
+    after: uuid.UUID | None = None
+    while True:
+        statement = select(Listing).where(findable()).order_by(Listing.id).limit(batch_size)
+        if after is not None:
+            statement = statement.where(Listing.id > after)
+        listings = list((await session.scalars(statement)).unique())
+        if not listings:
+            return
+        yield await _documents_of(session, listings)
+        after = listings[-1].id
+
+
+async def findable_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Listing).where(findable())) or 0)
 
 
 async def listings_concerned(session: AsyncSession, entries: Sequence[SearchOutboxEntry]) -> set[uuid.UUID]:
@@ -66,6 +123,7 @@ async def listings_concerned(session: AsyncSession, entries: Sequence[SearchOutb
     listing_ids = {entry.subject_id for entry in entries if entry.subject == ChangeSubject.LISTING}
     categories = [entry.subject_id for entry in entries if entry.subject == ChangeSubject.CATEGORY]
     communities = [entry.subject_id for entry in entries if entry.subject == ChangeSubject.COMMUNITY]
+    authors = [entry.subject_id for entry in entries if entry.subject == ChangeSubject.AUTHOR]
     if categories:
         listing_ids |= set(
             await session.scalars(select(Listing.id).where(Listing.category_id.in_(categories)))
@@ -74,4 +132,6 @@ async def listings_concerned(session: AsyncSession, entries: Sequence[SearchOutb
         listing_ids |= set(
             await session.scalars(select(Listing.id).where(Listing.community_id.in_(communities)))
         )
+    if authors:
+        listing_ids |= set(await session.scalars(select(Listing.id).where(Listing.author_id.in_(authors))))
     return listing_ids

@@ -14,11 +14,13 @@ from marketplace.db.base import Base, enum_column
 
 
 class ChangeSubject(enum.StrEnum):
-    """What changed: one listing, or a category or a community whose listings all read differently."""
+    """What changed: one listing, or a category, a community or an author whose listings all read
+    differently."""
 
     LISTING = "listing"
     CATEGORY = "category"
     COMMUNITY = "community"
+    AUTHOR = "author"  # a member banned, leaving or admitted: the listings they wrote (subject: user id)
 
 
 class OutboxOperation(enum.StrEnum):

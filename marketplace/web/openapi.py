@@ -31,6 +31,8 @@ WHY: dict[int, str] = {
     415: "The file's type is not accepted.",
     422: "The file is unreadable or too large once decoded.",
     429: "Too many attempts: wait for the number of seconds in ``Retry-After``.",
+    503: "A service behind this one (the search index, the database) is briefly unavailable: "
+    "try again after the number of seconds in ``Retry-After``.",
 }
 
 

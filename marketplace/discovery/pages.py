@@ -1,0 +1,345 @@
+"""The search pages: across the reader's groups (``/recherche``), inside one group
+(``/communities/{slug}/recherche``), and the suggestions beside the posting form.
+
+Every state of the page is in its URL (a GET form: shareable, the back button works). Without
+JavaScript the form submits; with htmx the results (with their filters, whose counts follow the
+results) are swapped as the reader types, debounced, and the URL follows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get
+from litestar.exceptions import ValidationException
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketplace.accounts.auth import Viewer
+from marketplace.communities.attributes import CONDITIONS, SHOE_SIZE_SCALE, SIZE_SCALE, value_label
+from marketplace.communities.dependencies import provide_communities
+from marketplace.communities.models import Community
+from marketplace.communities.service import CommunityService
+from marketplace.communities.visibility import may_read_community
+from marketplace.discovery.api import index_of, run_search
+from marketplace.discovery.queries import (
+    FindableStatus,
+    SearchParams,
+    build_query,
+)
+from marketplace.discovery.results import SearchHit, SearchResults, facet_labels, results_out
+from marketplace.listings.models import ListingKind
+from marketplace.web.formats import money
+from marketplace.web.i18n import gettext as _
+from marketplace.web.labels import kind_label
+from marketplace.web.pagination import Page
+from marketplace.web.templating import is_htmx, render
+from search.contract import Facet, SearchUnavailable, Sort
+
+PER_PAGE = 24
+SUGGESTIONS = 5
+SEARCH_PATH = "/recherche"
+
+SORT_LABELS = {
+    Sort.RELEVANCE: "Pertinence",
+    Sort.NEWEST: "Plus récentes",
+    Sort.PRICE_ASC: "Prix croissant",
+    Sort.PRICE_DESC: "Prix décroissant",
+}
+# The filters of the page, in the order they show, with their titles.
+FILTER_TITLES = {
+    "community": "Groupe",
+    "category": "Catégorie",
+    "kind": "Type",
+    "size": "Taille",
+    "shoe_size": "Pointure",
+    "condition": "État",
+    "gender": "Genre",
+    "area": "Quartier",
+}
+# Repeatable parameters of the URL (the same names as the API's).
+_LISTS = ("community", "category", "kind", "size", "shoe_size", "condition", "gender", "area", "status")
+
+
+def _floats(raw: str) -> float | None:
+    raw = raw.strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise ValidationException(detail=_("Le prix doit être un nombre.")) from error
+
+
+def _int(raw: str, default: int) -> int:
+    try:
+        return int(raw) if raw.strip() else default
+    except ValueError:
+        return default
+
+
+def params_from(
+    request: Request[Any, Any, Any], community: str | None = None
+) -> tuple[SearchParams, dict[str, Any]]:
+    """The page's parameters (lenient where a stale link may be: unknown ids and page numbers)
+    and the same as the URL holds them, for the form and the links."""
+    query = request.query_params
+    values: dict[str, list[str]] = {key: [item for item in query.getall(key, []) if item] for key in _LISTS}
+    if community is not None:
+        values["community"] = [community]
+    categories = []
+    for value in values["category"]:
+        try:
+            categories.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    kinds = [ListingKind(value) for value in values["kind"] if value in ListingKind._value2member_map_]
+    statuses = [
+        FindableStatus(value) for value in values["status"] if value in FindableStatus._value2member_map_
+    ]
+    sort_raw = query.get("sort") or ""
+    sort = Sort(sort_raw) if sort_raw in Sort._value2member_map_ else Sort.RELEVANCE
+    params = SearchParams(
+        q=query.get("q") or "",
+        communities=values["community"],
+        categories=categories,
+        kinds=kinds,
+        min_price=_floats(query.get("min_price") or ""),
+        max_price=_floats(query.get("max_price") or ""),
+        sizes=values["size"],
+        shoe_sizes=values["shoe_size"],
+        conditions=values["condition"],
+        genders=values["gender"],
+        areas=values["area"],
+        statuses=statuses,
+        sort=sort,
+        page=max(1, _int(query.get("page") or "", 1)),
+        per_page=PER_PAGE,
+    )
+    state: dict[str, Any] = {key: values[key] for key in _LISTS}
+    state.update(
+        q=params.q,
+        min_price=query.get("min_price") or "",
+        max_price=query.get("max_price") or "",
+        sort=sort.value,
+    )
+    return params, state
+
+
+def url_of(path: str, state: dict[str, Any], **changes: Any) -> str:
+    """The page's URL for ``state`` with ``changes`` (``page`` among them), empty values left out."""
+    merged = {**state, **changes}
+    pairs: list[tuple[str, str]] = []
+    for key, value in merged.items():
+        if key == "sort" and value == Sort.RELEVANCE.value:
+            continue
+        if key == "page" and str(value) == "1":
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if item not in ("", None):
+                pairs.append((key, str(item)))
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def hit_price(hit: SearchHit) -> str:
+    """ "Gratuit" for a gift (or a sale at 0), the price of a sale, nothing otherwise."""
+    if hit.kind == ListingKind.GIVE:
+        return _("Gratuit")
+    if hit.kind == ListingKind.SELL and hit.price is not None:
+        return money(round(hit.price * 100))
+    return ""
+
+
+def hit_sizes(hit: SearchHit) -> str:
+    parts = []
+    if hit.attributes.get("size"):
+        parts.append(value_label(hit.attributes["size"]))
+    if hit.attributes.get("shoe_size"):
+        parts.append(_("pointure %(size)s", size=hit.attributes["shoe_size"]))
+    return " · ".join(parts)
+
+
+def _value_label(name: str, value: str, labels: dict[str, str], scope_names: dict[str, str]) -> str:
+    if name == "community":
+        return scope_names.get(value, value)
+    if name == "category":
+        return labels.get(value, value)
+    if name == "kind":
+        return kind_label(value) if value in ListingKind._value2member_map_ else value
+    if name == "condition":
+        return _(CONDITIONS[value]) if value in CONDITIONS else value
+    if name in ("size", "gender"):
+        return value_label(value)
+    if name == "shoe_size":
+        return _("pointure %(size)s", size=value)
+    return value
+
+
+_SCALES = {"size": SIZE_SCALE, "shoe_size": SHOE_SIZE_SCALE}
+
+
+def filter_groups(
+    facets: dict[str, dict[str, int]],
+    state: dict[str, Any],
+    labels: dict[str, str],
+    scope_names: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The filters with their values and live counts; a chosen value stays listed even at 0."""
+    groups = []
+    for name, title in FILTER_TITLES.items():
+        counts = dict(facets.get(name, {}))
+        for chosen in state.get(name, []):
+            counts.setdefault(chosen, 0)
+        if not counts:
+            continue
+        scale = _SCALES.get(name)
+        if scale is not None:
+            order = {value: position for position, value in enumerate(scale)}
+            keys = sorted(counts, key=lambda value: (order.get(value, len(order)), value))
+        else:
+            keys = sorted(
+                counts, key=lambda value: (-counts[value], _value_label(name, value, labels, scope_names))
+            )
+        groups.append(
+            {
+                "name": name,
+                "title": _(title),
+                "options": [
+                    {
+                        "value": value,
+                        "label": _value_label(name, value, labels, scope_names),
+                        "count": counts[value],
+                        "checked": value in state.get(name, []),
+                    }
+                    for value in keys
+                ],
+            }
+        )
+    return groups
+
+
+async def _search_context(
+    request: Request[Any, Any, Any],
+    viewer: Viewer,
+    session: AsyncSession,
+    path: str,
+    community: Community | None,
+) -> tuple[dict[str, Any], int]:
+    params, state = params_from(request, community.slug if community else None)
+    context: dict[str, Any] = {
+        "state": state,
+        "path": path,
+        "community": community,
+        "sort_options": [(sort.value, _(label)) for sort, label in SORT_LABELS.items()],
+        "results": None,
+        "unavailable": False,
+        "error": "",
+        "groups": [],
+        "hit_price": hit_price,
+        "hit_sizes": hit_sizes,
+        "wanted_url": "/listings/new?" + urlencode({"kind": "wanted", "title": params.q[:120]}),
+    }
+    status = 200
+    try:
+        query, scope = await build_query(session, viewer, params)
+        result = await run_search(index_of(request), query)
+    except ValidationException as error:
+        context["error"] = str(error.detail)
+        return context, 400
+    except SearchUnavailable:
+        context["unavailable"] = True
+        return context, 503
+    results: SearchResults = await results_out(session, result, scope, query.page, query.per_page)
+    labels = await facet_labels(session, results.facets)
+    scope_names = {item.slug: item.name for item in scope.readable.values()}
+    if community is not None:
+        results.facets.pop("community", None)
+    context.update(
+        results=results,
+        groups=filter_groups(results.facets, state, labels, scope_names),
+        paging=Page(items=[], total=results.total, page=results.page, per_page=results.per_page),
+        base_url=url_of(path, state) + ("&" if "?" in url_of(path, state) else "?"),
+    )
+    return context, status
+
+
+class SearchPages(Controller):
+    include_in_schema = False
+
+    @get(SEARCH_PATH, name="search")
+    async def search(
+        self, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        """Search across every group the reader may read."""
+        context, status = await _search_context(request, viewer, db_session, SEARCH_PATH, None)
+        return self._render(request, context, status)
+
+    @get(
+        "/communities/{slug:str}/recherche",
+        name="community-search",
+        dependencies={"communities": provide_communities},
+    )
+    async def community_search(
+        self,
+        slug: str,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+        communities: CommunityService,
+    ) -> Template | Redirect:
+        """The same search inside one group (a group the reader may not read: its about page)."""
+        community = await communities.by_slug(slug)
+        if not await may_read_community(db_session, viewer, community):
+            return Redirect(f"/communities/{community.slug}/about")
+        path = f"/communities/{community.slug}/recherche"
+        context, status = await _search_context(request, viewer, db_session, path, community)
+        return self._render(request, context, status)
+
+    def _render(self, request: Request[Any, Any, Any], context: dict[str, Any], status: int) -> Template:
+        if is_htmx(request) and request.headers.get("hx-target") == "search-results":
+            return render("discovery/_results.html", status_code=status, **context)
+        return render("discovery/search.html", status_code=status, **context)
+
+    @get("/recherche/avant-publication", name="search-before-posting")
+    async def before_posting(
+        self,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+        title: str = "",
+        kind: str = "",
+        community: str = "",
+    ) -> Template:
+        """What already matches a listing being written: offers for a wanted, wanted for an offer
+        (an htmx partial beside the posting form)."""
+        wanted = kind == ListingKind.WANTED.value
+        kinds = [ListingKind.GIVE, ListingKind.SWAP, ListingKind.SELL] if wanted else [ListingKind.WANTED]
+        hits: list[SearchHit] = []
+        unavailable = False
+        text = " ".join(title.split())[:120]
+        if len(text) >= 3:
+            params = SearchParams(
+                q=text,
+                communities=[community] if community else (),
+                kinds=kinds,
+                statuses=[FindableStatus.AVAILABLE],
+                per_page=SUGGESTIONS,
+            )
+            try:
+                query, scope = await build_query(db_session, viewer, params, facets=(Facet.KIND,))
+                result = await run_search(index_of(request), query)
+                hits = (await results_out(db_session, result, scope, 1, SUGGESTIONS)).hits
+            except ValidationException:
+                hits = []
+            except SearchUnavailable:
+                unavailable = True
+        return render(
+            "discovery/_before_posting.html",
+            hits=hits,
+            hit_price=hit_price,
+            wanted=wanted,
+            unavailable=unavailable,
+            searched=len(text) >= 3,
+        )
