@@ -7,8 +7,8 @@ from litestar.types import ControllerRouterHandler
 from marketplace.accounts.api import AuthApi
 from marketplace.accounts.pages import AccountPages
 from marketplace.communities.routes import ROUTES as COMMUNITY_ROUTES
-from marketplace.exchanges.routes import ROUTES as EXCHANGE_ROUTES
 from marketplace.discovery.routes import ROUTES as DISCOVERY_ROUTES
+from marketplace.exchanges.routes import ROUTES as EXCHANGE_ROUTES
 from marketplace.listings.routes import ROUTES as LISTING_ROUTES
 from marketplace.photos.routes import ROUTES as PHOTO_ROUTES
 from marketplace.web.home import HomePage

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import anyio
 from litestar import Litestar
 
-from marketplace.indexing import scheduled as indexing_scheduled
 from marketplace.exchanges import scheduled as exchanges_scheduled
+from marketplace.indexing import scheduled as indexing_scheduled
 from marketplace.jobs import Job, registry
 from marketplace.listings import scheduled as listings_scheduled
 from marketplace.operations import SessionFactory, sessions_for, transaction_in
