@@ -1,0 +1,214 @@
+"""A contract ``Query`` as SQL on the embedded index: the FTS5 expression, filters, order, facets.
+
+Every value a reader sends is a bound parameter (lists as one JSON array read by ``json_each``),
+and every FTS5 term is a quoted token made only of letters and digits, so no input can change the
+meaning of a statement or of a MATCH expression.
+
+Ranking for relevance: first the documents that match without typos, then by BM25 with the column
+weights of ``data/settings.json`` (the title's head, before "pour"/"avec", weighs most), then the
+newest. A price sort counts a missing price (a gift, a wanted) as 0 and keeps the typo tier first.
+"""
+
+# ruff: noqa: S608  (column and facet names come from constants and enums; values are bound)
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from search.contract import MAX_PER_PAGE, Facet, Filters, Query, Sort
+from search.embedded_store import COLUMNS, MULTI_FIELDS
+from search.language import QueryTerm, index_settings
+
+MAX_PAGE = 10_000
+MAX_FILTER_VALUES = 1_000
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """The MATCH expressions of a text query: ``exact`` (no typo) and ``tolerant`` (with typos)."""
+
+    exact: str
+    tolerant: str
+    terms: frozenset[str] = field(default_factory=frozenset)
+    prefixes: tuple[str, ...] = ()
+
+
+def text_match(terms: Sequence[QueryTerm], neighbours: dict[str, tuple[str, ...]]) -> TextMatch:
+    """The FTS5 expressions for ``terms``, ``neighbours`` giving each word's typo alternatives."""
+    exact_parts: list[str] = []
+    tolerant_parts: list[str] = []
+    words: set[str] = set()
+    prefixes: list[str] = []
+    for term in terms:
+        # One quoted string is a phrase: its tokens must follow each other in one column.
+        alternatives = [_quote(" ".join(phrase)) for phrase in term.alternatives]
+        for phrase in term.alternatives:
+            words.update(phrase)
+        word = term.word
+        if term.prefix and word is not None:
+            alternatives.append(_quote(word) + "*")
+            prefixes.append(word)
+        exact = "(" + " OR ".join(alternatives) + ")"
+        exact_parts.append(exact)
+        typos = neighbours.get(word, ()) if word is not None else ()
+        words.update(typos)
+        tolerant_parts.append("(" + " OR ".join([*alternatives, *map(_quote, typos)]) + ")")
+    return TextMatch(
+        " AND ".join(exact_parts), " AND ".join(tolerant_parts), frozenset(words), tuple(prefixes)
+    )
+
+
+def _strings(name: str, values: Sequence[Any]) -> list[str]:
+    if isinstance(values, str):
+        values = (values,)
+    if len(values) > MAX_FILTER_VALUES:
+        raise ValueError(f"{name}: too many values")
+    checked: list[str] = []
+    for value in values:
+        if not isinstance(value, str):
+            raise ValueError(f"{name}: values are strings")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(f"{name}: not valid text") from error
+        checked.append(value)
+    return checked
+
+
+def _price(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name}: not a number")
+    return float(value)
+
+
+def check(query: Query) -> None:
+    """Raise ``ValueError`` for a query no reader could mean (the app answers 400)."""
+    if not isinstance(query.text, str):
+        raise ValueError("text: a string")
+    if isinstance(query.page, bool) or not isinstance(query.page, int) or not 1 <= query.page <= MAX_PAGE:
+        raise ValueError(f"page: from 1 to {MAX_PAGE}")
+    if (
+        isinstance(query.per_page, bool)
+        or not isinstance(query.per_page, int)
+        or not 1 <= query.per_page <= MAX_PER_PAGE
+    ):
+        raise ValueError(f"per_page: from 1 to {MAX_PER_PAGE}")
+    Sort(query.sort)
+    for facet in query.facets:
+        Facet(facet)
+
+
+_SINGLE_FILTERS: tuple[tuple[str, str], ...] = (
+    ("kinds", "kind"),
+    ("statuses", "status"),
+    ("conditions", "condition"),
+    ("genders", "gender"),
+    ("pickup_areas", "pickup_area"),
+)
+_MULTI_FILTERS: tuple[tuple[str, str], ...] = (
+    ("category_ids", "category_ids"),
+    ("sizes", "size"),
+    ("shoe_sizes", "shoe_size"),
+)
+
+
+def filter_clause(query: Query) -> tuple[str, list[Any]]:
+    """The WHERE conditions on ``docs d`` for the query's scope and filters, with parameters."""
+    filters: Filters = query.filters
+    conditions = ["d.community_id IN (SELECT value FROM json_each(?))"]
+    parameters: list[Any] = [json.dumps(_strings("community_ids", query.community_ids))]
+    for attribute, column in _SINGLE_FILTERS:
+        values = _strings(attribute, getattr(filters, attribute))
+        if values:
+            conditions.append(f"d.{column} IN (SELECT value FROM json_each(?))")
+            parameters.append(json.dumps(values))
+    for attribute, field_name in _MULTI_FILTERS:
+        values = _strings(attribute, getattr(filters, attribute))
+        if values:
+            conditions.append(
+                "EXISTS (SELECT 1 FROM doc_values v WHERE v.doc = d.rowid AND v.field = ? "
+                "AND v.value IN (SELECT value FROM json_each(?)))"
+            )
+            parameters.extend((field_name, json.dumps(values)))
+    minimum = _price("min_price", filters.min_price)
+    if minimum is not None:
+        conditions.append("coalesce(d.price, 0) >= ?")
+        parameters.append(minimum)
+    maximum = _price("max_price", filters.max_price)
+    if maximum is not None:
+        conditions.append("coalesce(d.price, 0) <= ?")
+        parameters.append(maximum)
+    return " AND ".join(conditions), parameters
+
+
+def _weights() -> str:
+    weights = index_settings()["columnWeights"]
+    return ", ".join(str(float(weights[column])) for column in COLUMNS)
+
+
+_BM25 = f"bm25(fts, {_weights()})"
+
+
+@dataclass(frozen=True)
+class Statements:
+    """The two statements of one search: the page of hits, and the count with the facets."""
+
+    hits: str
+    hit_parameters: list[Any]
+    counts: str
+    count_parameters: list[Any]
+
+
+def statements(query: Query, match: TextMatch | None) -> Statements:
+    where, parameters = filter_clause(query)
+    sort = Sort(query.sort)
+    offset = (query.page - 1) * query.per_page
+    if match is None:
+        source, source_parameters = f"docs d WHERE {where}", parameters
+        order = {
+            Sort.RELEVANCE: "d.published_at DESC, d.id",
+            Sort.NEWEST: "d.published_at DESC, d.id",
+            Sort.PRICE_ASC: "coalesce(d.price, 0) ASC, d.published_at DESC, d.id",
+            Sort.PRICE_DESC: "coalesce(d.price, 0) DESC, d.published_at DESC, d.id",
+        }[sort]
+        hits = f"SELECT d.rowid, d.body FROM {source} ORDER BY {order} LIMIT ? OFFSET ?"
+        hit_parameters = [*source_parameters, query.per_page, offset]
+    else:
+        source = f"fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where}"
+        source_parameters = [match.tolerant, *parameters]
+        tier = "(d.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?))"
+        then = {
+            Sort.RELEVANCE: f"{_BM25}, d.published_at DESC, d.id",
+            Sort.NEWEST: "d.published_at DESC, d.id",
+            Sort.PRICE_ASC: f"coalesce(d.price, 0) ASC, {_BM25}, d.id",
+            Sort.PRICE_DESC: f"coalesce(d.price, 0) DESC, {_BM25}, d.id",
+        }[sort]
+        typo_tier = match.tolerant != match.exact
+        order = f"{tier}, {then}" if typo_tier else then
+        hits = f"SELECT d.rowid, d.body FROM {source} ORDER BY {order} LIMIT ? OFFSET ?"
+        hit_parameters = [*source_parameters, *([match.exact] if typo_tier else []), query.per_page, offset]
+    facet_parts = ["SELECT '', '', count(*) FROM m"]
+    for facet in dict.fromkeys(Facet(item) for item in query.facets):
+        name = facet.value
+        if name in MULTI_FIELDS:
+            facet_parts.append(
+                f"SELECT '{name}', v.value, count(*) FROM m JOIN doc_values v "
+                f"ON v.doc = m.r AND v.field = '{name}' GROUP BY v.value"
+            )
+        else:
+            facet_parts.append(
+                f"SELECT '{name}', d.{name}, count(*) FROM m JOIN docs d ON d.rowid = m.r "
+                f"WHERE d.{name} IS NOT NULL GROUP BY d.{name}"
+            )
+    counts = f"WITH m AS MATERIALIZED (SELECT d.rowid AS r FROM {source}) " + " UNION ALL ".join(facet_parts)
+    return Statements(hits, hit_parameters, counts, list(source_parameters))

@@ -1,0 +1,207 @@
+"""The embedded index's files and connections: one SQLite database (FTS5) per generation.
+
+The directory holds ``index-<hex>.sqlite3`` files and ``CURRENT``, which names the live one. A
+rebuild writes a new file, then replaces ``CURRENT`` (``os.replace``, atomic) and bumps the
+generation: searches already running finish on the old file, the next ones open the new one, and
+the old file is deleted once its last connection is returned. Swapping by name rather than by
+renaming the database over the old one keeps each file's WAL beside its own database.
+
+Connections are pooled: a search borrows one for its thread and gives it back, so any number of
+threads search at once (WAL lets them read while one writer writes). Writes take ``write_lock``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+CURRENT = "CURRENT"
+
+# The searchable columns, in rank order; their BM25 weights come from the settings file.
+COLUMNS: tuple[str, ...] = (
+    "title_head",
+    "title",
+    "attributes_text",
+    "category",
+    "description",
+    "wanted_in_exchange",
+    "pickup_area",
+)
+SINGLE_FIELDS: tuple[str, ...] = ("community_id", "kind", "status", "condition", "gender", "pickup_area")
+MULTI_FIELDS: tuple[str, ...] = ("category_ids", "size", "shoe_size")
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS docs (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    community_id TEXT,
+    kind TEXT,
+    status TEXT,
+    condition TEXT,
+    gender TEXT,
+    pickup_area TEXT,
+    price REAL,
+    published_at INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_scope ON docs (community_id, status, published_at);
+CREATE INDEX IF NOT EXISTS docs_published ON docs (published_at);
+CREATE INDEX IF NOT EXISTS docs_price ON docs (price);
+CREATE TABLE IF NOT EXISTS doc_values (
+    doc INTEGER NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (doc, field, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS doc_values_by_value ON doc_values (field, value, doc);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    {", ".join(COLUMNS)}, prefix='2 3 4', tokenize='unicode61 remove_diacritics 0'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row');
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA busy_timeout=10000")
+    connection.execute("PRAGMA cache_size=-16000")
+    connection.executescript(SCHEMA)
+    return connection
+
+
+class Store:
+    """The live database file of a directory, a pool of connections to it, and the swap."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.write_lock = threading.RLock()
+        self._lock = threading.Lock()
+        self._idle: list[tuple[int, sqlite3.Connection]] = []
+        self._open: dict[int, int] = {}  # generation -> connections out or idle
+        self._files: dict[int, Path] = {}
+        self._closed = False
+        self.generation = 0
+        self._path: Path | None = None
+
+    # --- files ---------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Find (or create) the live file; remove files a crashed rebuild left behind."""
+        with self._lock:
+            if self._path is not None:
+                return
+            self.directory.mkdir(parents=True, exist_ok=True)
+            pointer = self.directory / CURRENT
+            name = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
+            path = self.directory / name if name else None
+            if path is None or not path.exists():
+                path = self.new_file()
+                connect(path).close()
+                self._point_to(path)
+            self._path = path
+            self._files[self.generation] = path
+        for stale in self.directory.glob("index-*.sqlite3"):
+            if stale != path:
+                _remove_database(stale)
+
+    def new_file(self) -> Path:
+        return self.directory / f"index-{uuid.uuid4().hex}.sqlite3"
+
+    def _point_to(self, path: Path) -> None:
+        pointer = self.directory / CURRENT
+        temporary = self.directory / f"{CURRENT}.{uuid.uuid4().hex}.tmp"
+        temporary.write_text(path.name, encoding="utf-8")
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, pointer)
+
+    def swap(self, path: Path) -> None:
+        """Make ``path`` the live file (call with ``write_lock`` held)."""
+        with self._lock:
+            self._point_to(path)
+            old = self.generation
+            self.generation += 1
+            self._path = path
+            self._files[self.generation] = path
+            keep: list[tuple[int, sqlite3.Connection]] = []
+            for generation, connection in self._idle:
+                if generation == old:
+                    connection.close()
+                    self._open[old] -= 1
+                else:
+                    keep.append((generation, connection))
+            self._idle = keep
+            self._forget_if_unused(old)
+
+    def _forget_if_unused(self, generation: int) -> None:
+        if generation != self.generation and self._open.get(generation, 0) == 0:
+            self._open.pop(generation, None)
+            path = self._files.pop(generation, None)
+            if path is not None:
+                _remove_database(path)
+
+    # --- connections ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the live file for the duration of one operation, in this thread."""
+        generation, connection = self._borrow()
+        try:
+            yield connection
+        finally:
+            self._give_back(generation, connection)
+
+    def _borrow(self) -> tuple[int, sqlite3.Connection]:
+        if self._path is None:
+            self.open()
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("the search index is closed")
+            while self._idle:
+                generation, connection = self._idle.pop()
+                if generation == self.generation:
+                    return generation, connection
+                connection.close()
+                self._open[generation] -= 1
+                self._forget_if_unused(generation)
+            generation, path = self.generation, self._path
+            self._open[generation] = self._open.get(generation, 0) + 1
+        assert path is not None
+        try:
+            return generation, connect(path)
+        except BaseException:
+            with self._lock:
+                self._open[generation] -= 1
+            raise
+
+    def _give_back(self, generation: int, connection: sqlite3.Connection) -> None:
+        with self._lock:
+            if connection.in_transaction:
+                connection.rollback()
+            if generation == self.generation and not self._closed:
+                self._idle.append((generation, connection))
+                return
+            connection.close()
+            self._open[generation] -= 1
+            self._forget_if_unused(generation)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for generation, connection in self._idle:
+                connection.close()
+                self._open[generation] -= 1
+            self._idle = []
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).unlink()
