@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from search.contract import SearchIndex
+from search.embedded import EmbeddedIndex
+from search.meilisearch_backend import MeilisearchIndex
 
 
 def open_index(
@@ -12,9 +14,5 @@ def open_index(
 ) -> SearchIndex:
     """The index for these settings; nothing is contacted or created before its first call."""
     if meilisearch_url:
-        from search.meilisearch_backend import MeilisearchIndex
-
         return MeilisearchIndex(meilisearch_url, meilisearch_api_key)
-    from search.embedded import EmbeddedIndex
-
     return EmbeddedIndex(Path(index_dir))

@@ -15,16 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
 
-try:  # the notifications domain is built alongside this one
-    # The service first: until it exists, its half-built models are not imported either.
-    from marketplace.notifications.service import notify  # isort: skip
-    from marketplace.notifications.models import NotificationKind  # isort: skip
-except ImportError:  # pragma: no cover - only until marketplace/notifications lands
-    notify = None  # type: ignore[assignment]
 
-    class NotificationKind(enum.StrEnum):  # type: ignore[no-redef]
-        MESSAGES = "messages"
-        RESERVATIONS = "reservations"
+class NotificationKind(enum.StrEnum):
+    """The kinds a member will choose a delivery for, once the notifications domain exists."""
+
+    MESSAGES = "messages"
+    RESERVATIONS = "reservations"
 
 
 MESSAGES = NotificationKind.MESSAGES
@@ -42,16 +38,15 @@ async def tell(
     actor_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    if notify is None:
-        log.info("notification %s to %s (notifications domain not installed)", event, recipient_id)
-        return
-    await notify(
-        session,
-        recipient_id=recipient_id,
-        kind=kind,
-        event=event,
-        listing_id=listing_id,
-        conversation_id=conversation_id,
-        actor_id=actor_id,
-        data=data,
+    """Record what a neighbour must be told. The notifications domain (in-app list, e-mail) is
+    not built yet (issue 9, part 4): until it is, each notice is logged only."""
+    log.info(
+        "notice %s (%s) to %s about listing %s, conversation %s, from %s: %s",
+        event,
+        kind.value,
+        recipient_id,
+        listing_id,
+        conversation_id,
+        actor_id,
+        data or {},
     )
