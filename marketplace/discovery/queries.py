@@ -25,7 +25,6 @@ from marketplace.communities.models import Category, Community
 from marketplace.communities.visibility import readable_communities
 from marketplace.listings.models import ListingKind
 from marketplace.web.i18n import gettext as _
-from marketplace.web.pagination import MAX_PAGE
 from search.contract import MAX_PER_PAGE, Facet, Filters, Query, Sort
 
 QUERY_MAX_LENGTH = 200
@@ -33,6 +32,8 @@ VALUE_MAX_LENGTH = 80
 VALUES_MAX = 50  # values of one repeatable parameter
 PRICE_MAX = 1_000_000
 DEFAULT_PER_PAGE = 20
+# Far past any real result list (the lists' own bound, restated: discovery sits below the web layer).
+MAX_PAGE = 10_000
 
 # Every facet a result counts, and its name in the API and the page's URL.
 FACET_NAMES: dict[Facet, str] = {

@@ -40,6 +40,7 @@ DOMAINS = (
     "marketplace.listings",
     "marketplace.photos",
     "marketplace.indexing",
+    "marketplace.discovery",
     "marketplace.notifications",
     "marketplace.exchanges",
 )
