@@ -8,6 +8,7 @@ builds them); queries and results are typed values, so that neither side guesses
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -20,6 +21,9 @@ Document = Mapping[str, Any]
 
 DEFAULT_STATUSES: tuple[str, ...] = ("available", "reserved")
 MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+"""Meilisearch stops counting at 10,000 hits (``pagination.maxTotalHits``): no page lies beyond."""
+MAX_FILTER_VALUES = 1_000
 
 
 class Sort(enum.StrEnum):
@@ -101,6 +105,12 @@ class Health:
     detail: str = ""
 
 
+class InvalidQuery(ValueError):
+    """A query no reader could mean: a page out of range, too many hits per page, a filter value
+    that is not text, a price that is not a number. The app answers 400 (it should have refused
+    such input itself); both backends raise it, from :func:`check`, before doing any work."""
+
+
 class SearchUnavailable(Exception):
     """The backend cannot answer now (server down, timeout): try again later; nothing is lost."""
 
@@ -137,3 +147,69 @@ class SearchIndex(Protocol):
 
     async def close(self) -> None:
         """Release connections, threads and files."""
+
+
+# --- Validation shared by the backends ----------------------------------------------------
+
+
+def _texts(name: str, values: object) -> None:
+    if isinstance(values, str):
+        values = (values,)
+    if not isinstance(values, tuple | list):
+        raise InvalidQuery(f"{name}: a list of values")
+    if len(values) > MAX_FILTER_VALUES:
+        raise InvalidQuery(f"{name}: at most {MAX_FILTER_VALUES} values")
+    for value in values:
+        if not isinstance(value, str):
+            raise InvalidQuery(f"{name}: values are strings")
+        _encodable(name, value)
+
+
+def _encodable(name: str, value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate: no backend can store or send it
+        raise InvalidQuery(f"{name}: not valid text") from error
+
+
+def _number(name: str, value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidQuery(f"{name}: not a number")
+
+
+def _bounded(name: str, value: object, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        raise InvalidQuery(f"{name}: from 1 to {high}")
+
+
+def check(query: Query) -> None:
+    """Raise :class:`InvalidQuery` for a query no reader could mean; every backend calls it first,
+    so that a query one backend refuses is refused by the other (none silently clamps)."""
+    if not isinstance(query.text, str):
+        raise InvalidQuery("text: a string")
+    _encodable("text", query.text)
+    _bounded("page", query.page, MAX_PAGE)
+    _bounded("per_page", query.per_page, MAX_PER_PAGE)
+    try:
+        Sort(query.sort)
+        for facet in query.facets:
+            Facet(facet)
+    except ValueError as error:
+        raise InvalidQuery(str(error)) from error
+    _texts("community_ids", query.community_ids)
+    filters = query.filters
+    for name in (
+        "category_ids",
+        "kinds",
+        "statuses",
+        "sizes",
+        "shoe_sizes",
+        "conditions",
+        "genders",
+        "pickup_areas",
+    ):
+        _texts(name, getattr(filters, name))
+    _number("min_price", filters.min_price)
+    _number("max_price", filters.max_price)

@@ -24,8 +24,8 @@ import anyio
 import anyio.to_thread
 
 from search import embedded_writes
-from search.contract import Document, Health, Hit, ProgressCallback, Query, Result, SearchUnavailable
-from search.embedded_query import TextMatch, check, statements, text_match
+from search.contract import Document, Health, Hit, ProgressCallback, Query, Result, SearchUnavailable, check
+from search.embedded_query import TextMatch, statements, text_match
 from search.embedded_store import Store, connect
 from search.highlight import Matcher, highlight, snippet
 from search.language import QueryTerm, expand_query
@@ -68,7 +68,7 @@ class EmbeddedIndex:
             await self._run(lambda: self._write("delete", [str(item) for item in ids]))
 
     async def search(self, query: Query) -> Result:
-        """The page of hits of ``query`` within its communities (``ValueError`` if malformed)."""
+        """The page of hits of ``query`` within its communities (``InvalidQuery`` if malformed)."""
         check(query)
         return await self._run(lambda: self._search(query))
 

@@ -3,16 +3,27 @@
 Every client call runs in a worker thread (``anyio.to_thread.run_sync``). Writes wait for their
 task, so that an upsert is searchable when it returns. Filter values are always quoted and
 escaped (:func:`filter_expression`); the reader's communities are always ANDed in. Documents get
-a normalised copy of each searchable field (``<field>_norm``, ``search.language``), and queries
-are normalised the same way, so that abbreviations, sizes and elisions match as on the embedded
-backend.
+a normalised copy of each searchable field (``<field>_norm``, ``search.language``), and only
+those copies are searched, with queries normalised the same way: abbreviations, sizes and
+elisions match as on the embedded backend.
+
+Parity with the embedded backend, rule by rule:
+
+- a query is validated by ``search.contract.check`` (``InvalidQuery``), never clamped;
+- every word must match (``matchingStrategy: all``); when nothing matches, the last words are
+  dropped one by one, as the embedded backend does, so totals and facet counts agree;
+- a listing without a price (gift, swap, wanted) sorts and filters as 0 € (``price_or_zero``);
+- the ranking rules put ``sort`` right after ``typo``: a price or date sort orders the exact
+  matches, then the typo matches, as the embedded backend does;
+- highlights are drawn by ``search.highlight`` from the normalised terms Meilisearch reports as
+  matched (``showMatchesPosition``), so both backends mark the same words in the same snippets.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import math
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -32,23 +43,29 @@ from search.contract import (
     Result,
     SearchUnavailable,
     Sort,
+    check,
 )
 from search.embedded_writes import attributes_text
-from search.language import meilisearch_settings, normalise_text, title_head
+from search.highlight import Matcher, highlight, snippet
+from search.language import MAX_QUERY_CHARS, meilisearch_settings, normalise_text, title_head
 
 T = TypeVar("T")
 
-# Unusual tags that no listing text contains: the text is escaped, then only these become <mark>.
-_PRE = "\x1emark\x1f"
-_POST = "\x1e/mark\x1f"
 _TASK_TIMEOUT_MS = 60_000
 MAX_FILTER_VALUE_CHARS = 500
+"""Meilisearch cuts facet values to a few hundred bytes, so a longer filter value matches no
+document there: it is left out of the expression rather than sent (see :func:`_any_of`)."""
+PRICE = "price_or_zero"
+"""The price as sorted and filtered: a listing without one (a gift, a wanted) counts as 0 €."""
+# Fields only the index reads: taken out of the documents that come back.
+_INDEX_ONLY = ("title_head", "attributes_text", PRICE)
+_FINISHED = re.compile(r"[^\w]$|_$")
 
 _SORTS: dict[Sort, list[str]] = {
     Sort.RELEVANCE: [],
     Sort.NEWEST: ["published_at:desc"],
-    Sort.PRICE_ASC: ["price:asc"],
-    Sort.PRICE_DESC: ["price:desc"],
+    Sort.PRICE_ASC: [f"{PRICE}:asc"],
+    Sort.PRICE_DESC: [f"{PRICE}:desc"],
 }
 _STRING_FILTERS: tuple[tuple[str, str], ...] = (
     ("category_ids", "category_ids"),
@@ -74,7 +91,10 @@ def quote(value: str) -> str:
 
 
 def _any_of(field: str, values: Sequence[str]) -> str:
-    return f"{field} IN [{', '.join(quote(value) for value in values)}]"
+    kept = [quote(value) for value in values if len(value) <= MAX_FILTER_VALUE_CHARS]
+    if not kept:  # only values no document can hold: a condition that is never true
+        return f'({field} = "" AND {field} NOT EXISTS)'
+    return f"{field} IN [{', '.join(kept)}]"
 
 
 def _price(value: float | None) -> float | None:
@@ -101,27 +121,18 @@ def filter_expression(query: Query) -> list[str]:
     # A free listing (no price) counts as 0 €, as on the embedded backend.
     minimum, maximum = _price(query.filters.min_price), _price(query.filters.max_price)
     if minimum is not None:
-        conditions.append(
-            f"(price >= {minimum!r} OR price IS NULL)" if minimum <= 0 else f"price >= {minimum!r}"
-        )
+        conditions.append(f"{PRICE} >= {minimum!r}")
     if maximum is not None:
-        conditions.append(
-            f"(price <= {maximum!r} OR price IS NULL)" if maximum >= 0 else f"price <= {maximum!r}"
-        )
+        conditions.append(f"{PRICE} <= {maximum!r}")
     return conditions
-
-
-def _marked(text: str) -> str:
-    return html.escape(text, quote=False).replace(_PRE, "<mark>").replace(_POST, "</mark>")
 
 
 @functools.cache
 def _settings() -> dict[str, Any]:
     settings = meilisearch_settings()
-    searchable: list[str] = []
-    for attribute in settings["searchableAttributes"]:
-        searchable.extend((attribute, f"{attribute}_norm"))
-    settings["searchableAttributes"] = searchable
+    # Only the normalised copies are searched: the query is normalised the same way, and the raw
+    # text tokenized by Meilisearch's own rules would match differently from the embedded index.
+    settings["searchableAttributes"] = [f"{attribute}_norm" for attribute in settings["searchableAttributes"]]
     return settings
 
 
@@ -133,12 +144,44 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _price_or_zero(value: Any) -> float:
+    if value is None or isinstance(value, bool):
+        return 0.0
+    try:
+        price = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return price if math.isfinite(price) else 0.0
+
+
+def matched_terms(raw: dict[str, Any]) -> frozenset[str]:
+    """The normalised words of a hit that Meilisearch matched (from ``_matchesPosition`` on the
+    ``_norm`` fields, whose words are separated by single spaces): each match widened to its
+    whole word, since a prefix or a typo matches part of one."""
+    terms: set[str] = set()
+    for field, spans in (raw.get("_matchesPosition") or {}).items():
+        text = raw.get(field)
+        if not field.endswith("_norm") or not isinstance(text, str):
+            continue
+        data = text.encode("utf-8")  # Meilisearch counts positions in bytes
+        for span in spans:
+            start = int(span.get("start", 0))
+            end = start + int(span.get("length", 0))
+            first = data.rfind(b" ", 0, start) + 1
+            last = data.find(b" ", end)
+            word = data[first : len(data) if last < 0 else last].decode("utf-8", "ignore")
+            if word:
+                terms.add(word)
+    return frozenset(terms)
+
+
 def indexed(document: Document) -> dict[str, Any]:
     """``document`` with the extra searchable fields Meilisearch indexes."""
     out = dict(document)
     out["id"] = str(document["id"])
     out["title_head"] = title_head(_text(document.get("title")))
     out["attributes_text"] = attributes_text(document)
+    out[PRICE] = _price_or_zero(document.get("price"))
     for attribute in meilisearch_settings()["searchableAttributes"]:
         out[f"{attribute}_norm"] = normalise_text(_text(out.get(attribute)), document=True)
     return out
@@ -205,16 +248,12 @@ class MeilisearchIndex:
         await self._call(lambda: self._wait(self._client.index(self.uid).delete_documents(keys).task_uid))
 
     def _parameters(self, query: Query) -> dict[str, Any]:
-        per_page = min(max(int(query.per_page), 1), 100)
         parameters: dict[str, Any] = {
             "filter": filter_expression(query),
-            "page": max(int(query.page), 1),
-            "hitsPerPage": per_page,
-            "attributesToHighlight": ["title", "description"],
-            "highlightPreTag": _PRE,
-            "highlightPostTag": _POST,
-            "attributesToCrop": ["description"],
-            "cropLength": 30,
+            "page": query.page,
+            "hitsPerPage": query.per_page,
+            "matchingStrategy": "all",
+            "showMatchesPosition": True,
             "attributesToRetrieve": ["*"],
             "locales": ["fra"],
         }
@@ -226,36 +265,32 @@ class MeilisearchIndex:
         return parameters
 
     async def search(self, query: Query) -> Result:
-        """The page of hits for ``query``, within ``query.community_ids`` only."""
+        """The page of hits for ``query``, within ``query.community_ids`` only (``InvalidQuery``
+        if malformed)."""
+        check(query)
         parameters = self._parameters(query)
-        text = normalise_text(query.text[:1000]) if query.text.strip() else ""
-        if text and query.text[-1:].isspace():
-            text += " "
+        text = query.text[:MAX_QUERY_CHARS]
+        words = normalise_text(text).split()
+        finished = not text or _FINISHED.search(text) is not None
         await self._ready()
         started = time.perf_counter()
-        answer = await self._call(lambda: self._client.index(self.uid).search(text, parameters))
-        hits = []
-        for raw in answer["hits"]:
-            formatted = raw.pop("_formatted", {}) or {}
-            document = {key: value for key, value in raw.items() if not key.endswith("_norm")}
-            for extra in ("title_head", "attributes_text"):
-                document.pop(extra, None)
-            hits.append(
-                Hit(
-                    id=str(raw["id"]),
-                    document=document,
-                    title_html=_marked(_text(formatted.get("title", raw.get("title")))),
-                    description_html=_marked(_text(formatted.get("description", raw.get("description")))),
-                )
-            )
+        index = self._client.index(self.uid)
+        # Every word must match; while nothing does, drop the last word (the embedded rule).
+        for used in range(len(words), 0, -1) if words else (0,):
+            sent = " ".join(words[:used]) + (" " if finished or used < len(words) else "")
+            answer = await self._call(functools.partial(index.search, sent, parameters))
+            if _total(answer) or used <= 1:
+                break
+        hits = [_hit(raw) for raw in answer["hits"]]
         facets = {
             Facet(name).value: {str(value): int(count) for value, count in counts.items()}
             for name, counts in (answer.get("facetDistribution") or {}).items()
         }
         for facet in query.facets:
             facets.setdefault(Facet(facet).value, {})
-        total = int(answer.get("totalHits", answer.get("estimatedTotalHits", len(hits))))
-        return Result(hits=hits, total=total, facets=facets, took_ms=(time.perf_counter() - started) * 1000)
+        return Result(
+            hits=hits, total=_total(answer), facets=facets, took_ms=(time.perf_counter() - started) * 1000
+        )
 
     async def rebuild(
         self, batches: AsyncIterator[Sequence[Document]], progress: ProgressCallback | None = None
@@ -295,3 +330,22 @@ class MeilisearchIndex:
 
     async def close(self) -> None:
         """Nothing to release: the client opens one HTTP request per call."""
+
+
+def _total(answer: dict[str, Any]) -> int:
+    return int(answer.get("totalHits", answer.get("estimatedTotalHits", len(answer.get("hits", ())))))
+
+
+def _hit(raw: dict[str, Any]) -> Hit:
+    matcher = Matcher(matched_terms(raw))
+    document = {
+        key: value
+        for key, value in raw.items()
+        if not key.endswith("_norm") and not key.startswith("_") and key not in _INDEX_ONLY
+    }
+    return Hit(
+        id=str(raw["id"]),
+        document=document,
+        title_html=highlight(_text(raw.get("title")), matcher),
+        description_html=snippet(_text(raw.get("description")), matcher),
+    )
