@@ -22,6 +22,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on every password change: sessions made before it are no longer accepted.
     password_changed_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # The language of the e-mails they receive ("fr" or "en"), chosen on their account page.
+    language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
 
 
 class ApiToken(Base):

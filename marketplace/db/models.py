@@ -6,6 +6,7 @@ from marketplace.db.store_model import StoreItem
 from marketplace.exchanges.models import Block, Conversation, Draw, Handover, Message, MessageReport
 from marketplace.indexing.models import SearchOutboxEntry
 from marketplace.listings.models import Listing
+from marketplace.notifications.models import EmailOutboxEntry, Notification, NotificationPreference
 from marketplace.photos.models import Photo
 
 __all__ = [
@@ -15,11 +16,14 @@ __all__ = [
     "Community",
     "Conversation",
     "Draw",
+    "EmailOutboxEntry",
     "Handover",
     "Listing",
     "Membership",
     "Message",
     "MessageReport",
+    "Notification",
+    "NotificationPreference",
     "Photo",
     "SearchOutboxEntry",
     "StoreItem",

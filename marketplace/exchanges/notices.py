@@ -1,30 +1,24 @@
 """What exchanges tell the neighbours, through the notifications domain, in the caller's transaction.
 
 ``kind`` is the preference a member sets (messages, reservations and draws); ``event`` says what
-happened (see /tmp/helpers/exchanges-needs.md for the list and their data).
+happened: message.new, reservation.yours, reservation.others, reservation.released,
+listing.given, listing.closed, draw.won, draw.lost, draw.empty, handover.thanks.
 """
 
 from __future__ import annotations
 
-import enum
-import logging
 import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-log = logging.getLogger(__name__)
-
-
-class NotificationKind(enum.StrEnum):
-    """The kinds a member will choose a delivery for, once the notifications domain exists."""
-
-    MESSAGES = "messages"
-    RESERVATIONS = "reservations"
-
+from marketplace.notifications.models import NotificationKind
+from marketplace.notifications.record import notify
 
 MESSAGES = NotificationKind.MESSAGES
 RESERVATIONS = NotificationKind.RESERVATIONS
+
+__all__ = ["MESSAGES", "RESERVATIONS", "NotificationKind", "tell"]
 
 
 async def tell(
@@ -38,15 +32,14 @@ async def tell(
     actor_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Record what a neighbour must be told. The notifications domain (in-app list, e-mail) is
-    not built yet (issue 9, part 4): until it is, each notice is logged only."""
-    log.info(
-        "notice %s (%s) to %s about listing %s, conversation %s, from %s: %s",
-        event,
-        kind.value,
-        recipient_id,
-        listing_id,
-        conversation_id,
-        actor_id,
-        data or {},
+    """Record what a neighbour must be told: in their list, and by e-mail if they chose it."""
+    await notify(
+        session,
+        recipient_id=recipient_id,
+        kind=kind,
+        event=event,
+        listing_id=listing_id,
+        conversation_id=conversation_id,
+        actor_id=actor_id,
+        data=data,
     )

@@ -30,6 +30,8 @@ FOUNDATION = (
     "marketplace.web.i18n",
     "marketplace.indexing.models",
     "marketplace.indexing.changes",
+    "marketplace.notifications.models",
+    "marketplace.notifications.record",
     "marketplace.jobs",
     "search.contract",  # the index contract knows nothing of the app: every layer may use it
 )

@@ -1,0 +1,1 @@
+"""Notifications: the in-app list, each member's choice per kind, and the e-mail outbox the worker sends."""
