@@ -81,6 +81,32 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """Where e-mail goes: an SMTP server (``smtp://user:password@host:port``, ``smtps://`` for TLS,
+    ``?starttls=1``), or with no URL the console sink that writes each message to the log and to
+    ``outbox_dir`` (embedded mode). ``base_url`` starts the links in e-mails."""
+
+    smtp_url: str
+    from_address: str
+    base_url: str
+    outbox_dir: Path
+    timeout_seconds: float = 20.0
+
+    @property
+    def uses_console(self) -> bool:
+        return not self.smtp_url
+
+
+def _default_mail() -> MailSettings:
+    return MailSettings(
+        smtp_url="",
+        from_address="Entre voisins du 20e <ne-pas-repondre@localhost>",
+        base_url="http://127.0.0.1:8000",
+        outbox_dir=Path("var").resolve() / "mail",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     debug: bool
@@ -94,6 +120,7 @@ class Settings:
     run_worker_in_app: bool = True
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
     static_dir: Path = field(default=Path(__file__).resolve().parent / "web" / "static")
+    mail: MailSettings = field(default_factory=_default_mail)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -141,6 +168,13 @@ def load_settings() -> Settings:
         ),
         listing_lifetime_days=int(_env("MARKETPLACE_LISTING_LIFETIME_DAYS", "30")),
         run_worker_in_app=_env_bool("MARKETPLACE_EMBEDDED_WORKER", database_url.startswith("sqlite")),
+        mail=MailSettings(
+            smtp_url=_env("MARKETPLACE_SMTP_URL"),
+            from_address=_env("MARKETPLACE_MAIL_FROM", "Entre voisins du 20e <ne-pas-repondre@localhost>"),
+            base_url=_env("MARKETPLACE_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            outbox_dir=data_dir / "mail",
+            timeout_seconds=float(_env("MARKETPLACE_SMTP_TIMEOUT", "20")),
+        ),
     )
 
 

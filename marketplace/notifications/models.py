@@ -54,6 +54,7 @@ class EmailStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by a worker (``claimed_at``, ``claim_token``)
     SENT = "sent"
     FAILED = "failed"  # given up after too many attempts (kept, with its last error)
+    CANCELLED = "cancelled"  # not sent: the member unsubscribed, or left, before it went out
 
 
 class EmailOutboxEntry(Base):

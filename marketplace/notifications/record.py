@@ -132,6 +132,7 @@ async def notify(
         conversation_id=conversation_id,
         actor_id=actor_id,
         data=dict(data or {}),
+        created_at=now,
     )
     if delivery is Delivery.EMAIL:
         entry = await _email_for(session, recipient_id, kind, group_key(event, conversation_id), now)

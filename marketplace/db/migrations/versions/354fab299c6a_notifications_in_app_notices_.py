@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('recipient_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
     sa.Column('kind', sa.Enum('messages', 'reservations', 'membership', 'moderation', 'alerts', name='notificationkind', native_enum=False, length=32), nullable=False),
     sa.Column('group_key', sa.String(length=100), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='emailstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'cancelled', name='emailstatus', native_enum=False, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=False),
