@@ -186,9 +186,7 @@ class EmbeddedIndex:
         return Result(hits=hits, total=total, facets=facets, took_ms=(time.perf_counter() - started) * 1000)
 
     def _match(self, terms: Sequence[QueryTerm]) -> TextMatch:
-        neighbours = {
-            term.word: self._vocabulary.neighbours(term.word) for term in terms if term.word is not None
-        }
+        neighbours = {word: self._vocabulary.neighbours(word) for term in terms for word in term.words}
         return text_match(terms, neighbours)
 
 

@@ -39,25 +39,31 @@ class TextMatch:
 
 
 def text_match(terms: Sequence[QueryTerm], neighbours: dict[str, tuple[str, ...]]) -> TextMatch:
-    """The FTS5 expressions for ``terms``, ``neighbours`` giving each word's typo alternatives."""
+    """The FTS5 expressions for ``terms``, ``neighbours`` giving each word's typo alternatives.
+
+    A term is ``((word1 OR its typos) AND (word2 OR ...)) OR "synonym phrase" OR ...``; in the
+    ``exact`` expression the typos are left out."""
     exact_parts: list[str] = []
     tolerant_parts: list[str] = []
     words: set[str] = set()
     prefixes: list[str] = []
     for term in terms:
+        exact_words: list[str] = []
+        tolerant_words: list[str] = []
+        for position, word in enumerate(term.words):
+            alternatives = [_quote(word)]
+            if term.prefix and position == len(term.words) - 1:
+                alternatives.append(_quote(word) + "*")
+                prefixes.append(word)
+            typos = neighbours.get(word, ())
+            words.update(typos)
+            exact_words.append("(" + " OR ".join(alternatives) + ")")
+            tolerant_words.append("(" + " OR ".join([*alternatives, *map(_quote, typos)]) + ")")
         # One quoted string is a phrase: its tokens must follow each other in one column.
-        alternatives = [_quote(" ".join(phrase)) for phrase in term.alternatives]
-        for phrase in term.alternatives:
-            words.update(phrase)
-        word = term.word
-        if term.prefix and word is not None:
-            alternatives.append(_quote(word) + "*")
-            prefixes.append(word)
-        exact = "(" + " OR ".join(alternatives) + ")"
-        exact_parts.append(exact)
-        typos = neighbours.get(word, ()) if word is not None else ()
-        words.update(typos)
-        tolerant_parts.append("(" + " OR ".join([*alternatives, *map(_quote, typos)]) + ")")
+        synonyms = [_quote(" ".join(phrase)) for phrase in term.synonyms]
+        words.update(term.tokens)
+        exact_parts.append("(" + " OR ".join(["(" + " AND ".join(exact_words) + ")", *synonyms]) + ")")
+        tolerant_parts.append("(" + " OR ".join(["(" + " AND ".join(tolerant_words) + ")", *synonyms]) + ")")
     return TextMatch(
         " AND ".join(exact_parts), " AND ".join(tolerant_parts), frozenset(words), tuple(prefixes)
     )

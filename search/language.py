@@ -336,28 +336,29 @@ def meilisearch_synonyms() -> dict[str, list[str]]:
 
 @dataclass(frozen=True, slots=True)
 class QueryTerm:
-    """One position of a query: a word, or a synonym group whose phrases are alternatives.
+    """One position of a query: the words the reader typed there, and their synonyms.
 
-    ``alternatives`` are token sequences (a one-word term has one sequence of one token).
-    ``prefix`` is set on the last word of the query, which may still be being typed."""
+    A document matches the term when it has every word of ``words`` (each with its typos; the
+    last one as a prefix when ``prefix`` is set), or one of the ``synonyms`` phrases as written
+    (words in that order, in one field). This is how Meilisearch reads a query whose words
+    have synonyms, so that both backends find the same listings."""
 
-    alternatives: tuple[tuple[str, ...], ...]
+    words: tuple[str, ...]
+    synonyms: tuple[tuple[str, ...], ...] = ()
     prefix: bool = False
 
     @property
-    def word(self) -> str | None:
-        """The single token of a plain word term (typo tolerance applies to those only)."""
-        if len(self.alternatives) == 1 and len(self.alternatives[0]) == 1:
-            return self.alternatives[0][0]
-        return None
+    def tokens(self) -> frozenset[str]:
+        """Every token the term may match as written (typed words and synonym words)."""
+        return frozenset(self.words).union(*self.synonyms)
 
 
 def expand_query(text: str) -> list[QueryTerm]:
     """The terms of a query, synonyms expanded, at most ``MAX_QUERY_TERMS``; the last word is a
     prefix unless the text ends with a space or punctuation (the word is finished).
 
-    >>> [t.alternatives for t in expand_query("lave linge")]
-    [(('lave', 'linge'), ('machine', 'laver'))]
+    >>> expand_query("lave linge")
+    [QueryTerm(words=('lave', 'linge'), synonyms=(('machine', 'laver'),), prefix=True)]
     """
     text = text[:MAX_QUERY_CHARS]
     tokens = [token.text for token in analyse(text)][: MAX_QUERY_TERMS * 2]
@@ -369,15 +370,16 @@ def expand_query(text: str) -> list[QueryTerm]:
         for length in range(min(longest, len(tokens) - index), 0, -1):
             key = tuple(tokens[index : index + length])
             if key in phrases:
-                terms.append(QueryTerm(phrases[key]))
+                others = tuple(phrase for phrase in phrases[key] if phrase != key)
+                terms.append(QueryTerm(key, others))
                 index += length
                 break
         else:
-            terms.append(QueryTerm(((tokens[index],),)))
+            terms.append(QueryTerm((tokens[index],)))
             index += 1
     finished = not text or not _WORD.match(text[-1])
-    if terms and not finished and terms[-1].word is not None:
-        terms[-1] = QueryTerm(terms[-1].alternatives, prefix=True)
+    if terms and not finished:
+        terms[-1] = QueryTerm(terms[-1].words, terms[-1].synonyms, prefix=True)
     return terms
 
 
