@@ -246,6 +246,27 @@ class ExchangePages(Controller):
             return back_with_error(request, back, error)
         return see_other(back)
 
+    @get("/listings/{listing_id:uuid}/draw", name="draw")
+    async def draw(
+        self,
+        listing_id: uuid.UUID,
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        exchanges: ExchangeService,
+    ) -> Template:
+        """The draw's record, for the author and the entrants: who was in, the seed, who won."""
+        listing = await listings.visible(viewer, listing_id)
+        draw, entrants = await exchanges.readable_draw(viewer, listing)
+        return render(
+            "exchanges/draw.html",
+            listing=listing,
+            draw=draw,
+            entrants=entrants,
+            names=await exchanges.names_of(entrants),
+            paris_time=paris_time,
+        )
+
     @post("/listings/{listing_id:uuid}/unreserve")
     async def unreserve(
         self,
@@ -297,9 +318,7 @@ class ExchangePages(Controller):
 
     @get("/people/{user_id:uuid}", name="person")
     async def person(self, user_id: uuid.UUID, viewer: Viewer, exchanges: ExchangeService) -> Template:
-        person = await exchanges.session.get(User, user_id)
-        if person is None or not person.is_active:
-            raise NotFound(_("Ce compte n'existe pas."))
+        person = await exchanges.person(viewer, user_id)
         return render(
             "exchanges/person.html",
             person=person,

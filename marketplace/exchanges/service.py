@@ -31,6 +31,7 @@ from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
 from marketplace.communities.models import Community, MembershipStatus, Visibility
 from marketplace.communities.service import CommunityService
+from marketplace.communities.visibility import may_read_community, may_see_person
 from marketplace.db.side_effects import after_commit
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.exchanges import draws
@@ -316,10 +317,12 @@ class ExchangeService:
     # --- blocks and reports -------------------------------------------------------------------
 
     async def block(self, blocker: User, blocked_id: uuid.UUID) -> Block:
-        """``blocker`` stops all messages with ``blocked_id`` (idempotent)."""
+        """``blocker`` stops all messages with ``blocked_id`` (idempotent). Somebody ``blocker``
+        may not know of answers like an account that does not exist."""
         if blocked_id == blocker.id:
             raise Conflict(_("Vous ne pouvez pas vous bloquer vous-même."))
-        if await self.session.get(User, blocked_id) is None:
+        blocked = await self.session.get(User, blocked_id)
+        if blocked is None or not await may_see_person(self.session, Viewer(blocker), blocked_id):
             raise NotFound(_("Ce compte n'existe pas."))
         existing = await self.session.scalar(
             select(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == blocked_id)
@@ -330,6 +333,13 @@ class ExchangeService:
         self.session.add(block)
         await self.session.flush()
         return block
+
+    async def person(self, viewer: Viewer, user_id: uuid.UUID) -> User:
+        """An active account ``viewer`` may know of (see ``may_see_person``), or 404."""
+        person = await self.session.get(User, user_id)
+        if person is None or not person.is_active or not await may_see_person(self.session, viewer, user_id):
+            raise NotFound(_("Ce compte n'existe pas."))
+        return person
 
     async def unblock(self, blocker: User, blocked_id: uuid.UUID) -> None:
         existing = await self.session.scalar(
@@ -342,9 +352,12 @@ class ExchangeService:
     async def report(self, viewer: Viewer, message_id: uuid.UUID, reason: str) -> MessageReport:
         """Report a message of one's own conversation to the community's moderators."""
         message = await self.session.get(Message, message_id)
-        if message is None:
-            raise NotFound(_("Ce message n'existe pas."))
-        conversation = await self.readable(viewer, message.conversation_id)  # 404 for anyone else
+        try:
+            if message is None:
+                raise NotFound
+            conversation = await self.readable(viewer, message.conversation_id)
+        except NotFound:  # somebody else's message answers as one that does not exist
+            raise NotFound(_("Ce message n'existe pas.")) from None
         assert viewer.user is not None
         if message.sender_id == viewer.user_id:
             raise Conflict(_("Vous ne pouvez pas signaler votre propre message."))
@@ -374,7 +387,10 @@ class ExchangeService:
         return report
 
     async def reports_of(self, community: Community, viewer: Viewer) -> list[MessageReport]:
-        """The open reports of ``community``, newest first: its moderators only (403 otherwise)."""
+        """The open reports of ``community``, newest first: its moderators only (403 to its
+        members, and to an outsider the 404 of a community whose content is hidden)."""
+        if not await may_read_community(self.session, viewer, community):
+            raise NotFound(_("Ce groupe n'existe pas ou son contenu est réservé à ses membres."))
         if not viewer.is_site_admin and (
             viewer.user_id is None
             or not await CommunityService(session=self.session).is_moderator(community.id, viewer.user_id)
@@ -672,6 +688,12 @@ class ExchangeService:
         if viewer.user_id != listing.author_id and str(viewer.user_id) not in entrants:
             raise missing
         return draw, entrants
+
+    async def names_of(self, user_ids: Sequence[str]) -> dict[str, str]:
+        """The display names of a draw's entrants (ids as recorded, strings)."""
+        ids = [uuid.UUID(user_id) for user_id in user_ids]
+        rows = await self.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+        return {str(user_id): name for user_id, name in rows}
 
     async def draw_due(self, listings: ListingService, now: datetime.datetime) -> int:
         """Run every draw whose time has come (the worker's job); returns how many were drawn."""
