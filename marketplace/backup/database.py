@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,20 +266,40 @@ def _table_names(connection: Connection) -> list[str]:
 
 
 async def restore_postgres(url: str, dump: Path) -> None:
-    """Replace the dumped tables of the database of ``url`` by the dump's, in one transaction."""
-    pg_restore = _tool("pg_restore")
+    """Replace the database of ``url`` by the dump's, in one transaction.
+
+    The schema is emptied first: a backup made before later migrations does not hold their
+    tables, which ``pg_restore --clean`` alone would leave in place, still referencing the
+    tables it drops (and their types would stop the migration to head afterwards).
+    """
+    pg_restore, psql = _tool("pg_restore"), _tool("psql")
     conninfo, env = _libpq(url)
-    await _run_tool(
-        [
-            pg_restore,
-            "--clean",
-            "--if-exists",
-            "--single-transaction",  # all or nothing: a failed restore leaves the database as it was
-            "--no-owner",  # objects belong to the configured user, whoever made the dump
-            "--no-acl",
-            f"--dbname={conninfo}",
-            str(dump),
-        ],
-        env,
-        "pg_restore a échoué, la base n'a pas changé",
-    )
+    with tempfile.TemporaryDirectory(prefix="marketplace-restore-") as scratch:
+        script = Path(scratch) / "restore.sql"
+        await _run_tool(
+            [
+                pg_restore,
+                "--clean",
+                "--if-exists",
+                "--no-owner",  # objects belong to the configured user, whoever made the dump
+                "--no-acl",
+                f"--file={script}",
+                str(dump),
+            ],
+            env,
+            "pg_restore a échoué, la base n'a pas changé",
+        )
+        await _run_tool(
+            [
+                psql,
+                "--no-psqlrc",
+                "--quiet",
+                "--set=ON_ERROR_STOP=1",
+                "--single-transaction",  # all or nothing: a failed restore leaves the database as it was
+                "--command=DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
+                f"--file={script}",
+                f"--dbname={conninfo}",
+            ],
+            env,
+            "la restauration a échoué, la base n'a pas changé",
+        )

@@ -55,3 +55,21 @@ async def may_read_community(session: AsyncSession, viewer: Viewer, community: C
         )
     )
     return may_read(community, membership)
+
+
+async def may_see_person(session: AsyncSession, viewer: Viewer, user_id: uuid.UUID) -> bool:
+    """Whether ``viewer`` may know that the account ``user_id`` exists: it is theirs, or it is an
+    active member of a community whose content ``viewer`` may read (where its listings and name
+    show anyway). Anybody else gets the answer of an account that does not exist."""
+    if viewer.user_id == user_id:
+        return True
+    shared = await session.scalar(
+        select(Membership.id)
+        .where(
+            Membership.user_id == user_id,
+            Membership.status == MembershipStatus.ACTIVE,
+            can_read(viewer, Membership.community_id),
+        )
+        .limit(1)
+    )
+    return shared is not None

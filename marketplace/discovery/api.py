@@ -47,7 +47,7 @@ class SearchApi(Controller):
     path = "/api/v1/search"
     tags = ("search",)
 
-    @get("/", operation_id="searchListings", responses=errors(400, 503))
+    @get("/", operation_id="searchListings", responses=errors(400, 401, 503))
     async def search(
         self,
         request: Request[Any, Any, Any],

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 
 from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
+from marketplace.exchanges.live_backend import ResilientPgChannelsBackend
 from marketplace.settings import DatabaseSettings
 
 
@@ -25,7 +25,7 @@ def channels_backend(database: DatabaseSettings) -> ChannelsBackend:
         return MemoryChannelsBackend()
     # asyncpg takes a plain libpq URL, without SQLAlchemy's driver suffix.
     dsn = database.url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    return AsyncPgChannelsBackend(dsn=dsn)
+    return ResilientPgChannelsBackend(dsn=dsn)
 
 
 def channels_plugin(database: DatabaseSettings) -> ChannelsPlugin:

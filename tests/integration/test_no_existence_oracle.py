@@ -43,6 +43,8 @@ PUBLIC_BY_DESIGN = {
     ("GET", "/communities/{slug:str}/about"),
     ("POST", "/communities/{slug:str}/join"),
     ("POST", "/communities/{slug:str}/leave"),
+    # The group's search sends an outsider to the page that says how to join, as its page does.
+    ("GET", "/communities/{slug:str}/recherche"),
 }
 
 # Known oracles in the pages (files owned elsewhere, being fixed): a members-only community's
@@ -77,6 +79,10 @@ async def hidden(board: Board) -> Hidden:
     mona = await board.member("mona", HIDDEN)
     listing = await board.listing(mona, HIDDEN)
     photo = await add_photo(mona, listing["id"])
+    max_ = await board.member("max", HIDDEN)
+    interest = await max_.post(f"/api/v1/listings/{listing['id']}/interest", json={"message": "Bonjour !"})
+    assert interest.status_code == 201, interest.text
+    conversation = interest.json()
     token_id = (await mona.get("/api/v1/auth/tokens")).json()[0]["id"]
     _, _, variant, name = photo["urls"]["thumb"].removeprefix("/").split("/")
     return Hidden(
@@ -87,6 +93,8 @@ async def hidden(board: Board) -> Hidden:
             "category_id": listing["category_id"],
             "user_id": mona.id,
             "token_id": token_id,  # a member's API token: only its owner may revoke it
+            "conversation_id": conversation["id"],  # between two members: only they may read it
+            "message_id": conversation["last_message"]["id"],
             "variant": variant,
             "name": name,
         },
@@ -108,7 +116,10 @@ class Outsider:
         self.client.cookies.clear()
         self.client.cookies.update(self.cookies)
         response = await self.client.request(method, path, **arguments)
-        self.cookies = dict(self.client.cookies)  # a session cookie may be renewed
+        # A session cookie may be renewed: the one the server just set (with its domain) wins
+        # over the copy put back above (without one).
+        jar = sorted(self.client.cookies.jar, key=lambda cookie: bool(cookie.domain))
+        self.cookies = {cookie.name: cookie.value for cookie in jar if cookie.value is not None}
         self.client.cookies.clear()
         return response
 
@@ -181,6 +192,10 @@ async def answer(
         else:
             arguments["data"] = {"_csrf_token": outsider.csrf}
     response = await outsider.request(method, path, **arguments)
+    if response.status_code in (302, 303) and not template.startswith("/api/"):
+        # The next page shows (and so takes) what this answer flashed: take it now, so that it
+        # does not show on the next page compared.
+        await outsider.request("GET", response.headers["location"])
     used = {name: value for name, value in values.items() if f"{{{name}:" in template}
 
     def neutral(text: str) -> str:

@@ -73,6 +73,7 @@ SUCCESS_CODES = {
     "blockUser": 200,
     "reportMessage": 201,
     "listMessageReports": 200,
+    "searchListings": 200,
 }
 
 
