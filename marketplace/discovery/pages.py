@@ -32,6 +32,7 @@ from marketplace.discovery.queries import (
 from marketplace.discovery.results import SearchHit, SearchResults, facet_labels, results_out
 from marketplace.listings.models import ListingKind
 from marketplace.web.formats import money
+from marketplace.web.i18n import N_
 from marketplace.web.i18n import gettext as _
 from marketplace.web.labels import kind_label
 from marketplace.web.pagination import Page
@@ -43,21 +44,21 @@ SUGGESTIONS = 5
 SEARCH_PATH = "/recherche"
 
 SORT_LABELS = {
-    Sort.RELEVANCE: "Pertinence",
-    Sort.NEWEST: "Plus récentes",
-    Sort.PRICE_ASC: "Prix croissant",
-    Sort.PRICE_DESC: "Prix décroissant",
+    Sort.RELEVANCE: N_("Pertinence"),
+    Sort.NEWEST: N_("Plus récentes"),
+    Sort.PRICE_ASC: N_("Prix croissant"),
+    Sort.PRICE_DESC: N_("Prix décroissant"),
 }
 # The filters of the page, in the order they show, with their titles.
 FILTER_TITLES = {
-    "community": "Groupe",
-    "category": "Catégorie",
-    "kind": "Type",
-    "size": "Taille",
-    "shoe_size": "Pointure",
-    "condition": "État",
-    "gender": "Genre",
-    "area": "Quartier",
+    "community": N_("Groupe"),
+    "category": N_("Catégorie"),
+    "kind": N_("Type"),
+    "size": N_("Taille"),
+    "shoe_size": N_("Pointure"),
+    "condition": N_("État"),
+    "gender": N_("Genre"),
+    "area": N_("Quartier"),
 }
 # Repeatable parameters of the URL (the same names as the API's).
 _LISTS = ("community", "category", "kind", "size", "shoe_size", "condition", "gender", "area", "status")
