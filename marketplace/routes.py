@@ -10,6 +10,7 @@ from marketplace.communities.routes import ROUTES as COMMUNITY_ROUTES
 from marketplace.discovery.routes import ROUTES as DISCOVERY_ROUTES
 from marketplace.exchanges.routes import ROUTES as EXCHANGE_ROUTES
 from marketplace.listings.routes import ROUTES as LISTING_ROUTES
+from marketplace.notifications.routes import ROUTES as NOTIFICATION_ROUTES
 from marketplace.photos.routes import ROUTES as PHOTO_ROUTES
 from marketplace.web.home import HomePage
 from marketplace.web.pages import Probes, SitePages
@@ -25,4 +26,5 @@ ROUTES: list[ControllerRouterHandler] = [
     *PHOTO_ROUTES,
     *EXCHANGE_ROUTES,
     *DISCOVERY_ROUTES,
+    *NOTIFICATION_ROUTES,
 ]

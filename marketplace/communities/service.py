@@ -40,6 +40,8 @@ from marketplace.communities.models import (
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.indexing.changes import record_change
 from marketplace.indexing.models import ChangeSubject
+from marketplace.notifications.models import NotificationKind
+from marketplace.notifications.record import notify
 from marketplace.web.i18n import gettext as _
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9-]{3,64}$")
@@ -401,7 +403,9 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
         membership = await self._target(community, user_id)
         if membership.status == MembershipStatus.ACTIVE:
             raise Conflict(_("Cette personne est déjà membre du groupe."))
-        return await self._decide(membership, actor, MembershipStatus.ACTIVE, "")
+        decided = await self._decide(membership, actor, MembershipStatus.ACTIVE, "")
+        await self._tell_decision(community, decided, "membership.approved")
+        return decided
 
     async def reject(
         self, community: Community, actor: User, user_id: uuid.UUID, message: str = ""
@@ -411,7 +415,9 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
         membership = await self._target(community, user_id)
         if membership.status != MembershipStatus.PENDING:
             raise Conflict(_("Seule une demande en attente peut être refusée."))
-        return await self._decide(membership, actor, MembershipStatus.REJECTED, message)
+        decided = await self._decide(membership, actor, MembershipStatus.REJECTED, message)
+        await self._tell_decision(community, decided, "membership.rejected")
+        return decided
 
     async def ban(
         self, community: Community, actor: User, actor_role: Role, user_id: uuid.UUID, message: str = ""
@@ -453,6 +459,21 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
         membership.role = new_role
         await self.repository.session.flush()
         return membership
+
+    async def _tell_decision(self, community: Community, membership: Membership, event: str) -> None:
+        """The applicant learns the decision (in their list, and by e-mail if they chose it)."""
+        await notify(
+            self.repository.session,
+            recipient_id=membership.user_id,
+            kind=NotificationKind.MEMBERSHIP,
+            event=event,
+            actor_id=membership.decided_by_id,
+            data={
+                "community_name": community.name,
+                "community_slug": community.slug,
+                "message": membership.decision_message,
+            },
+        )
 
     async def _decide(
         self, membership: Membership, actor: User, status: MembershipStatus, message: str

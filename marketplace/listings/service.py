@@ -39,6 +39,8 @@ from marketplace.listings.rules import (
     fields_of,
 )
 from marketplace.listings.status import Actor, Decision
+from marketplace.notifications.models import NotificationKind
+from marketplace.notifications.record import notify
 from marketplace.web.i18n import gettext as _
 
 
@@ -279,6 +281,15 @@ class ListingService(ListingReads):
         if target == ListingStatus.REMOVED:
             listing.removal_reason = reason
             listing.removed_by_id = viewer.user_id
+            await notify(
+                self.session,
+                recipient_id=listing.author_id,
+                kind=NotificationKind.MODERATION,
+                event="listing.removed",
+                listing_id=listing.id,
+                actor_id=viewer.user_id,
+                data={"listing_title": listing.title, "reason": reason},
+            )
         listing.status_changed_at = now
         return await self._flush_with_change(listing)
 

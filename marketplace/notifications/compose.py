@@ -115,10 +115,10 @@ def compose(
     message["Message-ID"] = f"<{message_id}@{_domain(mail.base_url)}>"
     if date is not None:
         message["Date"] = format_datetime(date)  # type: ignore[arg-type]
-    message["Content-Language"] = language
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = language  # after the body: setting it replaces Content-* headers
     return message

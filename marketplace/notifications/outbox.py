@@ -89,7 +89,7 @@ async def claim_due(sessions: Sessions, now: datetime.datetime, limit: int = BAT
             .order_by(EmailOutboxEntry.next_attempt_at, EmailOutboxEntry.id)
             .limit(limit)
         )
-        for entry_id, attempts in candidates.tuples().all():
+        for entry_id, attempts in candidates.all():
             token = uuid.uuid4()
             won = await session.execute(
                 update(EmailOutboxEntry)
@@ -125,11 +125,7 @@ async def _message_for(
         return None  # what it told is gone (a deleted listing)
     actor_ids = {notice.actor_id for notice in notices if notice.actor_id}
     names = (
-        dict(
-            (await session.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids))))
-            .tuples()
-            .all()
-        )
+        dict((await session.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids)))).all())
         if actor_ids
         else {}
     )

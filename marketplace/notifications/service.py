@@ -22,6 +22,7 @@ from marketplace.notifications.models import (
     NotificationPreference,
 )
 from marketplace.notifications.wording import Wording, describe
+from marketplace.web.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 
 def utc_now() -> datetime.datetime:
@@ -70,7 +71,7 @@ class NotificationService:
             found = await self.session.execute(
                 select(User.id, User.display_name).where(User.id.in_(actor_ids))
             )
-            names = dict(found.tuples().all())
+            names = dict(found.all())
         return [Shown(row, describe([row], names)) for row in rows], int(total or 0)
 
     async def mark_read(
@@ -91,6 +92,20 @@ class NotificationService:
         result = await self.session.execute(statement)
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def open(self, user_id: uuid.UUID, notification_id: uuid.UUID) -> str:
+        """Mark one of the reader's notices read; the path of what it is about."""
+        row = await self.session.scalar(
+            select(Notification).where(
+                Notification.id == notification_id, Notification.recipient_id == user_id
+            )
+        )
+        if row is None:
+            return "/notifications"
+        if row.read_at is None:
+            row.read_at = utc_now()
+            await self.session.flush()
+        return describe([row]).link
+
     # --- the choice per kind --------------------------------------------------------------------
 
     async def preferences(self, user_id: uuid.UUID) -> dict[NotificationKind, Delivery]:
@@ -100,7 +115,7 @@ class NotificationService:
                 NotificationPreference.user_id == user_id
             )
         )
-        found = {NotificationKind(kind): Delivery(delivery) for kind, delivery in chosen.tuples().all()}
+        found = {NotificationKind(kind): Delivery(delivery) for kind, delivery in chosen.all()}
         return {kind: found.get(kind, DEFAULT_DELIVERY[kind]) for kind in NotificationKind}
 
     async def choose(self, user_id: uuid.UUID, choices: Mapping[NotificationKind, Delivery]) -> None:
@@ -129,6 +144,12 @@ class NotificationService:
                     .values(status=EmailStatus.CANCELLED)
                     .execution_options(synchronize_session=False)
                 )
+        await self.session.flush()
+
+    async def set_language(self, user: User, language: str) -> None:
+        """The language of the e-mails ``user`` receives ("fr" or "en")."""
+        user.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self.session.add(user)
         await self.session.flush()
 
     async def unsubscribe(self, user_id: uuid.UUID, kind: NotificationKind) -> bool:

@@ -74,6 +74,10 @@ SUCCESS_CODES = {
     "reportMessage": 201,
     "listMessageReports": 200,
     "searchListings": 200,
+    "listNotifications": 200,
+    "markNotificationsRead": 200,
+    "getNotificationPreferences": 200,
+    "setNotificationPreferences": 200,
 }
 
 
