@@ -119,12 +119,18 @@ def plural_fold(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=65_536)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """The folded terms of one word of the text (cached: listings reuse few words, and this is
+    the costly part of analysing the text of every hit to highlight it)."""
+    # Folding may reveal separators (a decomposed symbol): keep the word's letters and digits.
+    return tuple(plural_fold(part[:MAX_WORD_CHARS]) for part in _WORD.findall(fold(word)))
+
+
 def _raw_tokens(text: str) -> Iterator[Token]:
     for match in _WORD.finditer(text):
-        folded = fold(match.group())
-        # Folding may reveal separators (a decomposed symbol): keep the word's letters and digits.
-        for part in _WORD.findall(folded):
-            yield Token(plural_fold(part[:MAX_WORD_CHARS]), match.start(), match.end())
+        for term in _word_terms(match.group()):
+            yield Token(term, match.start(), match.end())
 
 
 def _data(name: str) -> str:
@@ -176,6 +182,15 @@ def _rewrites() -> dict[tuple[str, ...], str]:
 @functools.cache
 def _longest_rewrite() -> int:
     return max(len(key) for key in _rewrites())
+
+
+@functools.cache
+def _rewrite_starts() -> frozenset[str]:
+    """The tokens a rewrite can start with: no other token needs looking up."""
+    return frozenset(key[0] for key in _rewrites())
+
+
+_SIZE_WORDS = frozenset(("taille", "pointure", "pt"))
 
 
 @functools.cache
@@ -248,12 +263,15 @@ def analyse(text: str, *, document: bool = False) -> list[Token]:
     raw = list(_raw_tokens(text))
     rewrites = _rewrites()
     longest = _longest_rewrite()
+    starts = _rewrite_starts()
     stops = stop_words()
     out: list[Token] = []
     index = 0
     while index < len(raw):
         replaced = False
-        for length in range(min(longest, len(raw) - index), 0, -1):
+        word = raw[index].text
+        lengths = range(min(longest, len(raw) - index), 0, -1) if word in starts else ()
+        for length in lengths:
             canonical = rewrites.get(tuple(token.text for token in raw[index : index + length]))
             if canonical is not None:
                 out.append(Token(canonical, raw[index].start, raw[index + length - 1].end))
@@ -262,7 +280,7 @@ def analyse(text: str, *, document: bool = False) -> list[Token]:
                 break
         if replaced:
             continue
-        size = _size_token(raw, index)
+        size = _size_token(raw, index) if word in _SIZE_WORDS or not word.isalpha() else None
         if size is not None:
             canonical, consumed = size
             span = Token(canonical, raw[index].start, raw[index + consumed - 1].end)
