@@ -71,16 +71,9 @@ class ListingExchangeApi(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def interest(
-        self,
-        listing_id: uuid.UUID,
-        data: InterestInput,
-        user: User,
-        viewer: Viewer,
-        listings: ListingService,
-        exchanges: ExchangeService,
+        self, listing: Listing, data: InterestInput, user: User, exchanges: ExchangeService
     ) -> ConversationOut:
         """Tell the author you are interested, with a first message (reopens your conversation)."""
-        listing = await listings.visible(viewer, listing_id)
         conversation = await exchanges.express_interest(listing, user, data.message)
         return await conversation_out(exchanges, conversation, user)
 
@@ -92,15 +85,13 @@ class ListingExchangeApi(Controller):
     )
     async def reserve(
         self,
-        listing_id: uuid.UUID,
+        listing: Listing,
         data: ReserveInput,
-        user: User,
         viewer: Viewer,
         listings: ListingService,
         exchanges: ExchangeService,
     ) -> ReservationOut:
         """The author keeps the item for ``user_id``, or sets ``draw_at`` for a fair draw (gifts)."""
-        listing = await listings.visible(viewer, listing_id)
         if (data.user_id is None) == (data.draw_at is None):
             raise InvalidInput(
                 "user_id", _("Indiquez soit la personne (user_id), soit la date du tirage (draw_at).")
@@ -119,43 +110,23 @@ class ListingExchangeApi(Controller):
         status_code=HTTP_200_OK,
     )
     async def unreserve(
-        self,
-        listing_id: uuid.UUID,
-        user: User,
-        viewer: Viewer,
-        listings: ListingService,
-        exchanges: ExchangeService,
+        self, listing: Listing, viewer: Viewer, listings: ListingService, exchanges: ExchangeService
     ) -> ReservationOut:
         """After a no-show: kept for the next in line, or available again if nobody is."""
-        listing = await listings.visible(viewer, listing_id)
         listing = await exchanges.unreserve(listings, listing, viewer)
         return await reservation_out(exchanges, listing)
 
     @get("/reservation", operation_id="getReservation", responses=errors(400, 401, 403, 404))
     async def reservation(
-        self,
-        listing_id: uuid.UUID,
-        user: User,
-        viewer: Viewer,
-        listings: ListingService,
-        exchanges: ExchangeService,
+        self, listing: Listing, viewer: Viewer, exchanges: ExchangeService
     ) -> ReservationOut:
         """The line and the reservation, for the author (403 for anyone else)."""
-        listing = await listings.visible(viewer, listing_id)
         exchanges.require_author(listing, viewer)
         return await reservation_out(exchanges, listing)
 
     @get("/draw", operation_id="getDraw", responses=errors(400, 401, 404))
-    async def draw(
-        self,
-        listing_id: uuid.UUID,
-        user: User,
-        viewer: Viewer,
-        listings: ListingService,
-        exchanges: ExchangeService,
-    ) -> DrawOut:
+    async def draw(self, listing: Listing, viewer: Viewer, exchanges: ExchangeService) -> DrawOut:
         """The draw: when, who is in, the seed and the winner once drawn (author and entrants only)."""
-        listing = await listings.visible(viewer, listing_id)
         draw, entrants = await exchanges.readable_draw(viewer, listing)
         return DrawOut.of(draw, entrants)
 
@@ -166,16 +137,9 @@ class ListingExchangeApi(Controller):
         status_code=HTTP_200_OK,
     )
     async def thanks(
-        self,
-        listing_id: uuid.UUID,
-        data: ThanksInput,
-        user: User,
-        viewer: Viewer,
-        listings: ListingService,
-        exchanges: ExchangeService,
+        self, listing: Listing, data: ThanksInput, user: User, exchanges: ExchangeService
     ) -> ThanksOut:
         """The recipient confirms the hand-over and says merci."""
-        listing = await listings.visible(viewer, listing_id)
         handover = await exchanges.thank(listing, user, data.thanks)
         return ThanksOut(
             listing_id=listing.id,
@@ -203,11 +167,8 @@ class ConversationApi(Controller):
         )
 
     @get("/{conversation_id:uuid}/messages", operation_id="listMessages", responses=errors(400, 401, 404))
-    async def messages(
-        self, conversation_id: uuid.UUID, user: User, viewer: Viewer, exchanges: ExchangeService
-    ) -> MessageList:
+    async def messages(self, conversation: Conversation, exchanges: ExchangeService) -> MessageList:
         """The messages of one of my conversations, oldest first (404 for anyone else's)."""
-        conversation = await exchanges.readable(viewer, conversation_id)
         return MessageList(items=[MessageOut.of(item) for item in await exchanges.messages(conversation)])
 
     @post(
@@ -217,15 +178,9 @@ class ConversationApi(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def send(
-        self,
-        conversation_id: uuid.UUID,
-        data: MessageInput,
-        user: User,
-        viewer: Viewer,
-        exchanges: ExchangeService,
+        self, conversation: Conversation, data: MessageInput, user: User, exchanges: ExchangeService
     ) -> MessageOut:
         """Write in one of my conversations (plain text, 2,000 characters at most)."""
-        conversation = await exchanges.readable(viewer, conversation_id)
         return MessageOut.of(await exchanges.send(conversation, user, data.body))
 
     @post(
@@ -234,11 +189,8 @@ class ConversationApi(Controller):
         responses=errors(400, 401, 404),
         status_code=HTTP_200_OK,
     )
-    async def read(
-        self, conversation_id: uuid.UUID, user: User, viewer: Viewer, exchanges: ExchangeService
-    ) -> ReadOut:
+    async def read(self, conversation: Conversation, user: User, exchanges: ExchangeService) -> ReadOut:
         """Everything in the conversation so far is read."""
-        conversation = await exchanges.readable(viewer, conversation_id)
         await exchanges.mark_read(conversation, user)
         return ReadOut(conversation_id=conversation.id, unread=0)
 

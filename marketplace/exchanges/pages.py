@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from litestar import Controller, Request, get, post
 from litestar.channels import ChannelsPlugin
+from litestar.exceptions import HTTPException
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, ServerSentEvent, Template
 
@@ -27,6 +29,7 @@ from marketplace.exchanges.display import PARIS, linkify, paris_time, proposed_d
 from marketplace.exchanges.live import event_stream
 from marketplace.exchanges.models import Conversation
 from marketplace.exchanges.service import ExchangeService, conversation_channel
+from marketplace.listings.models import Listing
 from marketplace.listings.service import ListingService
 from marketplace.photos.display import cover_views
 from marketplace.photos.service import PhotoService
@@ -35,6 +38,36 @@ from marketplace.web.i18n import gettext as _
 from marketplace.web.templating import render
 
 REFUSALS = (Conflict, Forbidden, InvalidInput)
+T = TypeVar("T")
+
+
+async def answer(
+    request: Request[Any, Any, Any],
+    back: str,
+    work: Awaitable[T],
+    *,
+    done: str | Callable[[T], str] | None = None,
+    then: Callable[[T], str] | None = None,
+    refused: tuple[type[HTTPException], ...] = REFUSALS,
+) -> Redirect:
+    """The end of every form of exchanges: ``work`` (a call of the service) refused goes back to
+    ``back`` with the refusal as a flash; done, it flashes ``done`` (or what ``done`` makes of the
+    result) and goes to ``then(result)``, else back to ``back``."""
+    try:
+        result = await work
+    except refused as error:
+        return back_with_error(request, back, error)
+    message = done(result) if callable(done) else done
+    if message:
+        flash(request, message, category="success")
+    return see_other(then(result) if then else back)
+
+
+def _chosen(user_id: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(user_id)
+    except ValueError:
+        raise InvalidInput("user_id", _("Choisissez une personne de la liste.")) from None
 
 
 def _draw_moment(form: dict[str, Any], now: datetime.datetime) -> datetime.datetime:
@@ -60,21 +93,19 @@ class ExchangePages(Controller):
     @post("/listings/{listing_id:uuid}/interest")
     async def interest(
         self,
-        listing_id: uuid.UUID,
+        listing: Listing,
         data: FormData,
         request: Request[Any, Any, Any],
         user: User,
-        viewer: Viewer,
-        listings: ListingService,
         exchanges: ExchangeService,
     ) -> Redirect:
-        listing = await listings.visible(viewer, listing_id)
-        try:
-            conversation = await exchanges.express_interest(listing, user, text(data, "message"))
-        except REFUSALS as error:
-            return back_with_error(request, f"/listings/{listing_id}", error)
-        flash(request, _("Message envoyé : l'auteur de l'annonce vous répondra ici."), category="success")
-        return see_other(f"/conversations/{conversation.id}")
+        return await answer(
+            request,
+            f"/listings/{listing.id}",
+            exchanges.express_interest(listing, user, text(data, "message")),
+            done=_("Message envoyé : l'auteur de l'annonce vous répondra ici."),
+            then=lambda conversation: f"/conversations/{conversation.id}",
+        )
 
     @get("/conversations", name="inbox")
     async def inbox(self, user: User, exchanges: ExchangeService, photos: PhotoService) -> Template:
@@ -101,10 +132,9 @@ class ExchangePages(Controller):
         }
 
     @get("/conversations/{conversation_id:uuid}", name="conversation")
-    async def conversation(
-        self, conversation_id: uuid.UUID, user: User, viewer: Viewer, exchanges: ExchangeService
+    async def conversation_page(
+        self, conversation: Conversation, user: User, exchanges: ExchangeService
     ) -> Template:
-        conversation = await exchanges.readable(viewer, conversation_id)
         context = await self._thread_context(conversation, user, exchanges)
         return render(
             "exchanges/conversation.html",
@@ -113,42 +143,30 @@ class ExchangePages(Controller):
         )
 
     @get("/conversations/{conversation_id:uuid}/thread")
-    async def thread(
-        self, conversation_id: uuid.UUID, user: User, viewer: Viewer, exchanges: ExchangeService
-    ) -> Template:
-        conversation = await exchanges.readable(viewer, conversation_id)
+    async def thread(self, conversation: Conversation, user: User, exchanges: ExchangeService) -> Template:
         return render("exchanges/_thread.html", **await self._thread_context(conversation, user, exchanges))
 
     @get("/conversations/{conversation_id:uuid}/events")
-    async def events(
-        self,
-        conversation_id: uuid.UUID,
-        user: User,
-        viewer: Viewer,
-        exchanges: ExchangeService,
-        channels: ChannelsPlugin,
-    ) -> ServerSentEvent:
+    async def events(self, conversation: Conversation, channels: ChannelsPlugin) -> ServerSentEvent:
         """The conversation's live events (the database session is closed once the stream starts)."""
-        conversation = await exchanges.readable(viewer, conversation_id)
         return event_stream(channels, conversation_channel(conversation.id))
 
     @post("/conversations/{conversation_id:uuid}/messages")
     async def send(
         self,
-        conversation_id: uuid.UUID,
+        conversation: Conversation,
         data: FormData,
         request: Request[Any, Any, Any],
         user: User,
-        viewer: Viewer,
         exchanges: ExchangeService,
     ) -> Redirect:
-        conversation = await exchanges.readable(viewer, conversation_id)
-        back = f"/conversations/{conversation_id}"
-        try:
-            await exchanges.send(conversation, user, text(data, "body"))
-        except REFUSALS as error:
-            return back_with_error(request, back, error)
-        return see_other(back + "#last")
+        back = f"/conversations/{conversation.id}"
+        return await answer(
+            request,
+            back,
+            exchanges.send(conversation, user, text(data, "body")),
+            then=lambda message: back + "#last",
+        )
 
     # --- blocks and reports ---------------------------------------------------------------------
 
@@ -161,12 +179,14 @@ class ExchangePages(Controller):
         user: User,
         exchanges: ExchangeService,
     ) -> Redirect:
-        try:
-            await exchanges.block(user, user_id)
-        except (*REFUSALS, NotFound) as error:
-            return back_with_error(request, "/conversations", error)
-        flash(request, _("Cette personne ne peut plus vous écrire, ni vous lui écrire."), category="success")
-        return see_other(safe_next(text(data, "next"), "/conversations"))
+        return await answer(
+            request,
+            "/conversations",
+            exchanges.block(user, user_id),
+            done=_("Cette personne ne peut plus vous écrire, ni vous lui écrire."),
+            then=lambda block: safe_next(text(data, "next"), "/conversations"),
+            refused=(*REFUSALS, NotFound),
+        )
 
     @post("/messages/{message_id:uuid}/report")
     async def report(
@@ -178,13 +198,12 @@ class ExchangePages(Controller):
         viewer: Viewer,
         exchanges: ExchangeService,
     ) -> Redirect:
-        back = safe_next(text(data, "next"), "/conversations")
-        try:
-            await exchanges.report(viewer, message_id, text(data, "reason"))
-        except REFUSALS as error:
-            return back_with_error(request, back, error)
-        flash(request, _("Merci : les modérateurs du groupe vont regarder ce message."), category="success")
-        return see_other(back)
+        return await answer(
+            request,
+            safe_next(text(data, "next"), "/conversations"),
+            exchanges.report(viewer, message_id, text(data, "reason")),
+            done=_("Merci : les modérateurs du groupe vont regarder ce message."),
+        )
 
     @get("/communities/{slug:str}/message-reports", name="message-reports")
     async def reports(
@@ -206,57 +225,33 @@ class ExchangePages(Controller):
     @post("/listings/{listing_id:uuid}/reserve")
     async def reserve(
         self,
-        listing_id: uuid.UUID,
+        listing: Listing,
         data: FormData,
         request: Request[Any, Any, Any],
-        user: User,
         viewer: Viewer,
         listings: ListingService,
         exchanges: ExchangeService,
     ) -> Redirect:
-        listing = await listings.visible(viewer, listing_id)
-        back = f"/listings/{listing_id}"
-        try:
+        """For the neighbour chosen in the line (``user_id``), or a draw at the time chosen."""
+
+        async def keep() -> str:
             chosen = text(data, "user_id")
             if chosen:
-                try:
-                    user_id = uuid.UUID(chosen)
-                except ValueError:
-                    raise InvalidInput("user_id", _("Choisissez une personne de la liste.")) from None
-                await exchanges.reserve(listings, listing, viewer, user_id)
-                flash(
-                    request,
-                    _("Réservé : la personne est prévenue, avec le quartier de remise."),
-                    category="success",
-                )
-            else:
-                draw = await exchanges.schedule_draw(
-                    listing, viewer, _draw_moment(data, datetime.datetime.now(datetime.UTC))
-                )
-                flash(
-                    request,
-                    _(
-                        "Tirage au sort prévu le %(day)s à %(time)s.",
-                        day=paris_time(draw.draw_at).strftime("%d/%m"),
-                        time=paris_time(draw.draw_at).strftime("%H:%M"),
-                    ),
-                    category="success",
-                )
-        except REFUSALS as error:
-            return back_with_error(request, back, error)
-        return see_other(back)
+                await exchanges.reserve(listings, listing, viewer, _chosen(chosen))
+                return _("Réservé : la personne est prévenue, avec le quartier de remise.")
+            when = _draw_moment(data, datetime.datetime.now(datetime.UTC))
+            moment = paris_time((await exchanges.schedule_draw(listing, viewer, when)).draw_at)
+            return _(
+                "Tirage au sort prévu le %(day)s à %(time)s.",
+                day=moment.strftime("%d/%m"),
+                time=moment.strftime("%H:%M"),
+            )
+
+        return await answer(request, f"/listings/{listing.id}", keep(), done=lambda message: message)
 
     @get("/listings/{listing_id:uuid}/draw", name="draw")
-    async def draw(
-        self,
-        listing_id: uuid.UUID,
-        user: User,
-        viewer: Viewer,
-        listings: ListingService,
-        exchanges: ExchangeService,
-    ) -> Template:
+    async def draw(self, listing: Listing, viewer: Viewer, exchanges: ExchangeService) -> Template:
         """The draw's record, for the author and the entrants: who was in, the seed, who won."""
-        listing = await listings.visible(viewer, listing_id)
         draw, entrants = await exchanges.readable_draw(viewer, listing)
         return render(
             "exchanges/draw.html",
@@ -270,49 +265,40 @@ class ExchangePages(Controller):
     @post("/listings/{listing_id:uuid}/unreserve")
     async def unreserve(
         self,
-        listing_id: uuid.UUID,
+        listing: Listing,
         request: Request[Any, Any, Any],
-        user: User,
         viewer: Viewer,
         listings: ListingService,
         exchanges: ExchangeService,
     ) -> Redirect:
-        listing = await listings.visible(viewer, listing_id)
-        back = f"/listings/{listing_id}"
-        try:
-            listing = await exchanges.unreserve(listings, listing, viewer)
-        except REFUSALS as error:
-            return back_with_error(request, back, error)
-        kept = await exchanges.reserved_for(listing)
-        if kept is not None:
-            message = _(
+        """After a no-show: the next in line, if any, is told it is theirs."""
+
+        async def release() -> str:
+            kept = await exchanges.reserved_for(await exchanges.unreserve(listings, listing, viewer))
+            if kept is None:
+                return _("Réservation annulée : l'annonce est de nouveau disponible.")
+            return _(
                 "Réservation annulée : l'objet est réservé pour %(name)s, qui suivait.",
                 name=kept.interested.display_name,
             )
-        else:
-            message = _("Réservation annulée : l'annonce est de nouveau disponible.")
-        flash(request, message, category="success")
-        return see_other(back)
+
+        return await answer(request, f"/listings/{listing.id}", release(), done=lambda message: message)
 
     @post("/listings/{listing_id:uuid}/thanks")
     async def thanks(
         self,
-        listing_id: uuid.UUID,
+        listing: Listing,
         data: FormData,
         request: Request[Any, Any, Any],
         user: User,
-        viewer: Viewer,
-        listings: ListingService,
         exchanges: ExchangeService,
     ) -> Redirect:
-        listing = await listings.visible(viewer, listing_id)
-        back = f"/listings/{listing_id}"
-        try:
-            await exchanges.thank(listing, user, text(data, "thanks"))
-        except REFUSALS as error:
-            return back_with_error(request, back, error)
-        flash(request, _("Merci transmis !"), category="success")
-        return see_other(back)
+        return await answer(
+            request,
+            f"/listings/{listing.id}",
+            exchanges.thank(listing, user, text(data, "thanks")),
+            done=_("Merci transmis !"),
+        )
 
     # --- a neighbour's giving record --------------------------------------------------------------
 
