@@ -1,4 +1,4 @@
-"""The ``marketplace`` command: run, worker, db, users, communities, import, demo, media."""
+"""The ``marketplace`` command: run, worker, db, users, communities, import, search, demo, media."""
 
 from __future__ import annotations
 
@@ -16,9 +16,18 @@ from litestar.exceptions import HTTPException
 from marketplace.backup.commands import backup_command, restore_command
 from marketplace.db.migrate import upgrade
 from marketplace.demo import load_demo
-from marketplace.operations import collect_media, create_community, create_user, import_listings_file
-from marketplace.settings import get_settings
+from marketplace.indexing.index import opened_index
+from marketplace.indexing.maintenance import IndexStatus, Rebuilt, documents_to_index, index_status, reindex
+from marketplace.operations import (
+    collect_media,
+    create_community,
+    create_user,
+    import_listings_file,
+    transaction,
+)
+from marketplace.settings import Settings, get_settings
 from marketplace.worker import run_worker
+from search.contract import SearchUnavailable
 
 T = TypeVar("T")
 
@@ -138,6 +147,89 @@ def import_listings(file: Path, author_email: str | None, create_communities: bo
     if report.errors:
         for line_number, message in report.errors:
             click.echo(f"  ligne {line_number} : {message}", err=True)
+        sys.exit(1)
+
+
+@main.group("search")
+def search_commands() -> None:
+    """Index de recherche."""
+
+
+def _backend_name(settings: Settings) -> str:
+    if settings.search.meilisearch_url:
+        return f"Meilisearch {settings.search.meilisearch_url}"
+    return f"intégré ({settings.search.index_dir})"
+
+
+async def _reindex(settings: Settings) -> Rebuilt:
+    started = datetime.datetime.now(datetime.UTC)
+    async with opened_index(settings) as index, transaction(settings) as session:
+        total = await documents_to_index(session)
+        with click.progressbar(length=total, label="Réindexation", show_pos=True, file=sys.stderr) as bar:
+            shown = 0
+
+            def advance(written: int) -> None:
+                nonlocal shown
+                bar.update(max(0, min(written, total) - shown))
+                shown = max(shown, min(written, total))
+                if not sys.stderr.isatty():  # a log has no bar: one line per batch instead
+                    click.echo(f"Réindexation : {written}/{total}", err=True)
+
+            rebuilt = await reindex(session, index, started, advance)
+            bar.update(total - shown)
+        return rebuilt
+
+
+@search_commands.command("reindex")
+def search_reindex() -> None:
+    """Reconstruit l'index depuis la base, puis le met en service d'un coup."""
+    _migrate()
+    settings = get_settings()
+    click.echo(f"Index : {_backend_name(settings)}")
+    try:
+        rebuilt = _run(lambda: _reindex(settings))
+    except SearchUnavailable as error:
+        click.echo(f"Erreur : l'index de recherche ne répond pas ({error}).", err=True)
+        sys.exit(1)
+    click.echo(f"Index reconstruit : {rebuilt.documents} annonce(s).")
+    if rebuilt.replayed.rows:
+        click.echo(f"Changements en attente passés au nouvel index : {rebuilt.replayed.rows}.")
+    if rebuilt.replayed.failed:
+        click.echo(f"Des changements attendent encore : {'; '.join(rebuilt.replayed.errors)}", err=True)
+        sys.exit(1)
+
+
+async def _status(settings: Settings) -> IndexStatus:
+    async with opened_index(settings) as index, transaction(settings) as session:
+        return await index_status(session, index)
+
+
+def _when(moment: datetime.datetime | None) -> str:
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
+
+
+@search_commands.command("status")
+def search_status() -> None:
+    """Backlog, nombre de documents et dernière erreur de l'index (code 1 s'il ne répond pas)."""
+    _migrate()
+    settings = get_settings()
+    status = _run(lambda: _status(settings))
+    health, pending = status.health, status.backlog
+    click.echo(f"Index : {_backend_name(settings)}")
+    if health.available:
+        click.echo("État : disponible")
+    else:
+        click.echo(f"État : indisponible ({health.detail})")
+    documents = "—" if health.documents is None else str(health.documents)
+    click.echo(f"Documents dans l'index : {documents}")
+    click.echo(f"Annonces trouvables en base : {status.findable}")
+    click.echo(f"Changements en attente : {pending.pending} (dont {pending.failing} en échec)")
+    click.echo(f"Plus ancien en attente : {_when(pending.oldest_pending)}")
+    if pending.last_error:
+        click.echo(f"Dernière erreur : {pending.last_error} ({_when(pending.last_attempt)})")
+    else:
+        click.echo("Dernière erreur : aucune")
+    if not health.available:
         sys.exit(1)
 
 

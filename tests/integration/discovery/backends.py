@@ -77,15 +77,16 @@ async def indexed(app: Litestar, now: datetime.datetime | None = None) -> Draine
 
 
 def marketplace_command(settings: Settings, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """The ``marketplace`` command as an operator runs it, on the database of ``settings``."""
+    """The ``marketplace`` command as an operator runs it, configured as ``settings`` say
+    (database, data directory, Meilisearch server if any)."""
     env = {
         **os.environ,
         "MARKETPLACE_DATABASE_URL": settings.database.url,
         "MARKETPLACE_DATA_DIR": str(settings.data_dir),
         "MARKETPLACE_MEDIA_ROOT": str(settings.media.root),
+        "MEILISEARCH_URL": settings.search.meilisearch_url,
+        "MEILISEARCH_API_KEY": settings.search.meilisearch_api_key,
     }
-    for name in ("MEILISEARCH_URL", "MEILISEARCH_API_KEY", "MEILISEARCH_INDEX"):
-        env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "marketplace.cli", *arguments],
         env=env,
