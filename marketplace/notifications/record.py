@@ -17,7 +17,7 @@ import datetime
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.notifications.models import (
@@ -140,3 +140,24 @@ async def notify(
     session.add(notification)
     await session.flush()
     return notification
+
+
+async def mark_conversation_read(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    now: datetime.datetime | None = None,
+) -> None:
+    """The reader has read a conversation: its message notices are read too (one unread count,
+    not one in the inbox and another in the notifications)."""
+    await session.execute(
+        update(Notification)
+        .where(
+            Notification.recipient_id == user_id,
+            Notification.conversation_id == conversation_id,
+            Notification.event.in_(GROUPED_EVENTS),
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now or utc_now())
+        .execution_options(synchronize_session=False)
+    )

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime
 import enum
 import uuid
+from typing import Annotated
 
 import msgspec
 
 from marketplace.notifications.models import Delivery, NotificationKind
 from marketplace.notifications.service import Shown
+
+MAX_READ_IDS = 200
 
 
 class NotificationOut(msgspec.Struct):
@@ -54,8 +57,8 @@ class NotificationList(msgspec.Struct):
 
 
 class ReadInput(msgspec.Struct, forbid_unknown_fields=True):
-    # The notices to mark read; every unread one when absent.
-    ids: list[uuid.UUID] | None = None
+    # The notices to mark read (a page of them at most); every unread one when absent.
+    ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=MAX_READ_IDS)] | None = None
 
 
 class ReadOut(msgspec.Struct):
