@@ -37,7 +37,7 @@ from marketplace.web.i18n import gettext as _
 from marketplace.web.labels import kind_label
 from marketplace.web.pagination import Page
 from marketplace.web.templating import is_htmx, render
-from search.contract import Facet, SearchUnavailable, Sort
+from search.contract import SearchUnavailable, Sort
 
 PER_PAGE = 24
 SUGGESTIONS = 5
@@ -266,6 +266,57 @@ async def _search_context(
     return context, status
 
 
+# Words that say what a listing does rather than what it is ("Cherche poussette", "Donne
+# vélo"): left out of the title's search, or a wanted would only find other wanted listings.
+POSTING_WORDS = frozenset(
+    {
+        *("cherche", "cherchons", "recherche", "recherchons", "recherché", "recherchée", "besoin"),
+        *("donne", "donnons", "don", "donner", "vends", "vend", "vendre", "troc", "urgent", "svp"),
+        *("échange", "echange", "échanger", "echanger", "je", "nous", "a", "à"),
+    }
+)
+SUGGESTION_MIN_LENGTH = 3
+
+
+def title_words(title: str) -> str:
+    """The words of a title being typed that say what the item is."""
+    words = " ".join(title.split())[:120].split()
+    kept = [word for word in words if word.lower().strip(",.;:!?") not in POSTING_WORDS]
+    return " ".join(kept)
+
+
+async def before_posting_context(
+    request: Request[Any, Any, Any], viewer: Viewer, session: AsyncSession, title: str, kind: str
+) -> dict[str, Any]:
+    """The suggestions beside the posting form for ``title``: available offers matching a
+    wanted ("Déjà proposé dans le quartier"), available wanted listings matching an offer ("Des
+    voisins cherchent ça"), in every group the member may read."""
+    wanted = kind == ListingKind.WANTED.value
+    kinds = [ListingKind.GIVE, ListingKind.SWAP, ListingKind.SELL] if wanted else [ListingKind.WANTED]
+    hits: list[SearchHit] = []
+    unavailable = False
+    text = title_words(title)
+    searched = len(text) >= SUGGESTION_MIN_LENGTH
+    if searched:
+        params = SearchParams(q=text, kinds=kinds, statuses=[FindableStatus.AVAILABLE], per_page=SUGGESTIONS)
+        try:
+            query, scope = await build_query(session, viewer, params, facets=())
+            result = await run_search(index_of(request), query)
+            hits = (await results_out(session, result, scope, 1, SUGGESTIONS)).hits
+        except ValidationException:
+            hits = []
+        except SearchUnavailable:
+            unavailable = True
+    return {
+        "hits": hits,
+        "hit_price": hit_price,
+        "wanted": wanted,
+        "unavailable": unavailable,
+        "searched": searched,
+        "search_url": url_of(SEARCH_PATH, {"q": text, "kind": [str(kind) for kind in kinds]}),
+    }
+
+
 class SearchPages(Controller):
     include_in_schema = False
 
@@ -311,36 +362,8 @@ class SearchPages(Controller):
         db_session: AsyncSession,
         title: str = "",
         kind: str = "",
-        community: str = "",
     ) -> Template:
         """What already matches a listing being written: offers for a wanted, wanted for an offer
         (an htmx partial beside the posting form)."""
-        wanted = kind == ListingKind.WANTED.value
-        kinds = [ListingKind.GIVE, ListingKind.SWAP, ListingKind.SELL] if wanted else [ListingKind.WANTED]
-        hits: list[SearchHit] = []
-        unavailable = False
-        text = " ".join(title.split())[:120]
-        if len(text) >= 3:
-            params = SearchParams(
-                q=text,
-                communities=[community] if community else (),
-                kinds=kinds,
-                statuses=[FindableStatus.AVAILABLE],
-                per_page=SUGGESTIONS,
-            )
-            try:
-                query, scope = await build_query(db_session, viewer, params, facets=(Facet.KIND,))
-                result = await run_search(index_of(request), query)
-                hits = (await results_out(db_session, result, scope, 1, SUGGESTIONS)).hits
-            except ValidationException:
-                hits = []
-            except SearchUnavailable:
-                unavailable = True
-        return render(
-            "discovery/_before_posting.html",
-            hits=hits,
-            hit_price=hit_price,
-            wanted=wanted,
-            unavailable=unavailable,
-            searched=len(text) >= 3,
-        )
+        context = await before_posting_context(request, viewer, db_session, title, kind)
+        return render("discovery/_before_posting.html", **context)

@@ -23,6 +23,7 @@ from marketplace.communities.category_service import CategoryService
 from marketplace.communities.guards import access_to
 from marketplace.communities.models import Category, Community
 from marketplace.communities.service import CommunityService
+from marketplace.discovery.pages import before_posting_context
 from marketplace.errors import Conflict, Forbidden, InvalidInput
 from marketplace.exchanges.display import exchange_panel, paris_time
 from marketplace.exchanges.service import ExchangeService
@@ -42,6 +43,7 @@ from marketplace.web.pagination import Page, clamp
 from marketplace.web.templating import is_htmx, render
 
 CARDS_PER_PAGE = 24
+TITLE_PREFILL_MAX = 120  # a listing title's own bound
 MY_LISTINGS_LIMIT = 500
 
 # "My listings": drafts first, then what is live, then what is over.
@@ -234,18 +236,34 @@ class ListingPages(Controller):
     @get("/listings/new", name="listing-new")
     async def new(
         self,
+        request: Request[Any, Any, Any],
         user: User,
+        viewer: Viewer,
         communities: CommunityService,
         categories: CategoryService,
+        listings: ListingService,
         community: str | None = None,
+        kind: str | None = None,
+        title: str | None = None,
     ) -> Template:
+        """The posting form; ``kind`` and ``title`` prefill it (the search's empty state links
+        here with a "wanted" for what was searched), and what already matches shows beside it."""
         mine = await communities.communities_of(user)
         chosen = next((item for item in mine if item.slug == community), None)
         if chosen is None and len(mine) == 1:
             chosen = mine[0]
+        form = {
+            "kind": str(choice_or_none(ListingKind, kind) or ListingKind.GIVE),
+            "title": " ".join((title or "").split())[:TITLE_PREFILL_MAX],
+        }
         if chosen is None:
-            return render("listings/choose_community.html", communities=mine)
-        context = await self._form_context(chosen, categories, form={"kind": "give"}, errors={})
+            prefill = urlencode({key: value for key, value in form.items() if value and value != "give"})
+            return render("listings/choose_community.html", communities=mine, prefill=prefill)
+        session = listings.session
+        suggestions = await before_posting_context(request, viewer, session, form["title"], form["kind"])
+        context = await self._form_context(
+            chosen, categories, form=form, errors={}, before_posting=suggestions
+        )
         return render("listings/new.html", **context)
 
     @get("/listings/fields", name="listing-fields")
@@ -306,7 +324,12 @@ class ListingPages(Controller):
                 errors = error.field_errors
                 if files:  # a browser cannot keep chosen files across a re-displayed form
                     errors["photos"] = _("Choisissez à nouveau vos photos : elles n'ont pas été gardées.")
-                context = await self._form_context(community, categories, form=_flat(data), errors=errors)
+                suggestions = await before_posting_context(
+                    request, viewer, listings.session, text(data, "title"), text(data, "kind")
+                )
+                context = await self._form_context(
+                    community, categories, form=_flat(data), errors=errors, before_posting=suggestions
+                )
                 return render("listings/new.html", status_code=400, **context)
             report = await photos.add_many(listing, viewer, files) if files else None
         finally:
