@@ -144,6 +144,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+@functools.cache
+def _searched_fields() -> tuple[str, ...]:
+    """The document fields whose normalised copies are searched, in rank order."""
+    return tuple(meilisearch_settings()["searchableAttributes"])
+
+
 def _price_or_zero(value: Any) -> float:
     if value is None or isinstance(value, bool):
         return 0.0
@@ -182,7 +188,7 @@ def indexed(document: Document) -> dict[str, Any]:
     out["title_head"] = title_head(_text(document.get("title")))
     out["attributes_text"] = attributes_text(document)
     out[PRICE] = _price_or_zero(document.get("price"))
-    for attribute in meilisearch_settings()["searchableAttributes"]:
+    for attribute in _searched_fields():
         out[f"{attribute}_norm"] = normalise_text(_text(out.get(attribute)), document=True)
     return out
 
