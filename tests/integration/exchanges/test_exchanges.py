@@ -6,8 +6,10 @@ import datetime
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 from marketplace.exchanges import draws
+from marketplace.exchanges.models import Draw
 from marketplace.exchanges.service import ExchangeService
 from marketplace.listings.service import ListingService
 from marketplace.operations import sessions_for, transaction_in
@@ -218,3 +220,76 @@ async def test_the_listing_page_offers_interest_and_shows_the_author_their_line(
     assert inbox.status_code == 200 and "Lampe de bureau" in inbox.text
     badge = await author.client.get("/conversations/badge", headers=author.headers)
     assert ">1</span>" in badge.text
+
+
+async def test_a_draw_run_late_leaves_out_those_who_came_after_draw_at(board: Board, app) -> None:
+    author, listing = await story(board)
+    bob = await board.member("bob")
+    carol = await board.member("carol")
+    dave = await board.member("dave")
+    draw_at = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=2)
+    await author.post(f"/api/v1/listings/{listing['id']}/reserve", json={"draw_at": draw_at.isoformat()})
+    for who in (bob, carol):
+        await who.post(f"/api/v1/listings/{listing['id']}/interest", json={"message": "Moi !"})
+    # The time of the draw passes while the worker is away; Dave comes just after it.
+    passed = datetime.datetime.now(datetime.UTC)
+    async with sessions_for(app.state.settings) as sessions, transaction_in(sessions) as session:
+        draw = await session.scalar(select(Draw).where(Draw.listing_id == uuid.UUID(listing["id"])))
+        assert draw is not None
+        draw.draw_at = passed
+    await dave.post(f"/api/v1/listings/{listing['id']}/interest", json={"message": "Encore temps ?"})
+    async with sessions_for(app.state.settings) as sessions, transaction_in(sessions) as session:
+        drawn = await ExchangeService(session).draw_due(
+            ListingService(session=session), datetime.datetime.now(datetime.UTC)
+        )
+    assert drawn == 1
+    record = (await bob.get(f"/api/v1/listings/{listing['id']}/draw")).json()
+    assert sorted(record["entrants"]) == sorted([bob.id, carol.id])
+    assert record["winner_id"] in (bob.id, carol.id)
+    assert record["winner_id"] == draws.winner_of(sorted(record["entrants"]), record["seed"])
+    assert (await dave.get(f"/api/v1/listings/{listing['id']}/draw")).status_code == 404
+    page = await carol.client.get(f"/listings/{listing['id']}/draw", headers=carol.headers)
+    assert page.status_code == 200 and record["seed"] in page.text
+    assert "Bob" in page.text and "Carol" in page.text and "Dave" not in page.text
+    outsider = await dave.client.get(f"/listings/{listing['id']}/draw", headers=dave.headers)
+    assert outsider.status_code == 404
+
+
+async def test_a_blocked_neighbour_cannot_start_a_conversation_either(board: Board) -> None:
+    author, listing = await story(board)
+    bob = await board.member("bob")
+    assert (await author.post(f"/api/v1/users/{bob.id}/block")).status_code == 200
+    refused = await bob.post(f"/api/v1/listings/{listing['id']}/interest", json={"message": "Bonjour"})
+    assert refused.status_code == 403
+    assert (await author.get("/api/v1/conversations")).json()["items"] == []
+    assert (await bob.get("/api/v1/conversations")).json()["items"] == []
+
+
+async def test_a_ban_in_a_public_group_stops_posting_and_messages_there_only(board: Board) -> None:
+    author, listing = await story(board)  # a public, open group
+    other_listing = await board.listing(author, title="Chaise pliante")
+    await board.community("autre-groupe")
+    elsewhere = await board.listing(await board.member("alice", "autre-groupe"), "autre-groupe")
+    bob = await board.member("bob")
+    await board.member("bob", "autre-groupe")
+    conversation = (
+        await bob.post(f"/api/v1/listings/{listing['id']}/interest", json={"message": "Bonjour"})
+    ).json()
+    root = await board.root()
+    banned = await root.post(
+        f"/api/v1/communities/vide-grenier-test/members/{bob.id}/ban", json={"message": ""}
+    )
+    assert banned.status_code == 200, banned.text
+    sent = await bob.post(
+        f"/api/v1/conversations/{conversation['id']}/messages", json={"body": "Toujours là ?"}
+    )
+    assert sent.status_code == 403
+    again = await bob.post(
+        f"/api/v1/listings/{other_listing['id']}/interest", json={"message": "Et celle-ci ?"}
+    )
+    assert again.status_code in (403, 404)
+    assert (await board.post(bob)).status_code in (403, 404)
+    # In a group where Bob is not banned, he goes on as before.
+    there = await bob.post(f"/api/v1/listings/{elsewhere['id']}/interest", json={"message": "Bonjour"})
+    assert there.status_code == 201, there.text
+    assert (await board.post(bob, "autre-groupe")).status_code == 201
