@@ -170,7 +170,8 @@ def by_kind(name: str, durations: Sequence[float]) -> None:
     """The p50/p95 of each kind of query of the mix (durations are in mix order, round after round)."""
     for label in ("text", "filtered", "faceted"):
         chosen = {number for number, (kind, _params) in enumerate(MIX) if kind == label}
-        print(line(f"  {name}, {label}", [value for at, value in enumerate(durations) if at % len(MIX) in chosen]))
+        picked = [value for at, value in enumerate(durations) if at % len(MIX) in chosen]
+        print(line(f"  {name}, {label}", picked))
 
 
 def rate(label: str, count: int, seconds: float) -> str:
