@@ -179,3 +179,43 @@ async def test_without_an_smtp_server_mails_go_to_the_log_and_to_files(
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in content
     assert [row.status for row in await outbox(app)] == [EmailStatus.SENT]
     assert urlsplit(BASE_URL).hostname in content
+
+
+async def test_each_step_of_a_hand_over_tells_the_neighbours_concerned(board: Board, app: Litestar) -> None:
+    await board.community()
+    alice = await board.member("alice")
+    bob = await board.member("bob")
+    carol = await board.member("carol")
+    listing = await board.listing(alice, title="Table basse", pickup_area="Gambetta")
+    url = f"/api/v1/listings/{listing['id']}"
+    for who in (bob, carol):
+        await who.post(f"{url}/interest", json={"message": "Bonjour !"})
+    await alice.post(f"{url}/reserve", json={"user_id": bob.id})
+    await alice.post(f"{url}/unreserve")  # a no-show: Carol is next
+    await alice.post(f"{url}/unreserve")
+    await alice.post(f"{url}/reserve", json={"user_id": bob.id})
+    assert (await alice.post(f"{url}/status", json={"status": "done"})).status_code == 200
+    assert (await bob.post(f"{url}/thanks", json={"thanks": "Merci Alice !"})).status_code == 200
+
+    async def titles(who) -> list[str]:
+        items = (await who.get("/api/v1/notifications", params={"per_page": 50})).json()["items"]
+        return [item["title"] for item in reversed(items)]
+
+    assert await titles(bob) == [
+        "« Table basse » vous est réservé",
+        "La réservation de « Table basse » est annulée",  # a no-show leaves the line
+        "« Table basse » vous est réservé",
+    ]
+    assert await titles(carol) == [
+        "« Table basse » est réservé pour un autre voisin",
+        "« Table basse » vous est réservé",
+        "La réservation de « Table basse » est annulée",
+        "« Table basse » a trouvé preneur",  # her conversation closes with a kind note
+    ]
+    told_alice = await titles(alice)
+    assert (
+        told_alice[-1] == "Bob vous dit merci"
+        and told_alice.count("Nouveau message de Bob à propos de « Table basse »") == 1
+    )
+    mine = (await bob.get("/api/v1/notifications")).json()["items"][0]
+    assert mine["lines"][1] == "Lieu de retrait : Gambetta." and mine["url"].startswith("/conversations/")
