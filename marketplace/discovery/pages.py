@@ -24,6 +24,7 @@ from marketplace.communities.models import Community
 from marketplace.communities.service import CommunityService
 from marketplace.communities.visibility import may_read_community
 from marketplace.discovery.api import index_of, run_search
+from marketplace.discovery.browse import answers, database_result, index_is_behind
 from marketplace.discovery.queries import (
     FindableStatus,
     SearchParams,
@@ -60,6 +61,8 @@ FILTER_TITLES = {
     "gender": N_("Genre"),
     "area": N_("Quartier"),
 }
+# htmx targets that get the results alone ("results": the group page's former list).
+RESULT_TARGETS = ("search-results", "results")
 # Repeatable parameters of the URL (the same names as the API's).
 _LISTS = ("community", "category", "kind", "size", "shoe_size", "condition", "gender", "area", "status")
 
@@ -221,7 +224,7 @@ def filter_groups(
     return groups
 
 
-async def _search_context(
+async def search_context(
     request: Request[Any, Any, Any],
     viewer: Viewer,
     session: AsyncSession,
@@ -229,6 +232,8 @@ async def _search_context(
     community: Community | None,
 ) -> tuple[dict[str, Any], int]:
     params, state = params_from(request, community.slug if community else None)
+    if community is not None:  # the group is in the path: no filter, no parameter for it
+        state["community"] = []
     context: dict[str, Any] = {
         "state": state,
         "path": path,
@@ -240,18 +245,27 @@ async def _search_context(
         "groups": [],
         "hit_price": hit_price,
         "hit_sizes": hit_sizes,
+        "hit_photo_id": hit_photo_id,
         "wanted_url": "/listings/new?" + urlencode({"kind": "wanted", "title": params.q[:120]}),
     }
     status = 200
+    # A group's listings without words: the database answers them exactly when the index
+    # cannot, or has not yet seen the latest changes (see discovery/browse.py).
+    database_answers = community is not None and answers(params)
     try:
         query, scope = await build_query(session, viewer, params)
-        result = await run_search(index_of(request), query)
+        if database_answers and await index_is_behind(session):
+            result = await database_result(session, query)
+        else:
+            result = await run_search(index_of(request), query)
     except ValidationException as error:
         context["error"] = str(error.detail)
         return context, 400
     except SearchUnavailable:
-        context["unavailable"] = True
-        return context, 503
+        if not database_answers:
+            context["unavailable"] = True
+            return context, 503
+        result = await database_result(session, query)
     results: SearchResults = await results_out(session, result, scope, query.page, query.per_page)
     labels = await facet_labels(session, results.facets)
     scope_names = {item.slug: item.name for item in scope.readable.values()}
@@ -317,6 +331,28 @@ async def before_posting_context(
     }
 
 
+def render_search(
+    request: Request[Any, Any, Any], page: str, context: dict[str, Any], status: int
+) -> Template:
+    """The whole page, or the results alone for htmx (the filters' counts follow them)."""
+    if is_htmx(request) and request.headers.get("hx-target") in RESULT_TARGETS:
+        return render("discovery/_results.html", status_code=status, **context)
+    return render(page, status_code=status, **context)
+
+
+def hit_photo_id(hit: SearchHit) -> str:
+    """The cover photo's id, from its URL (``/photos/{id}/thumb/...``)."""
+    parts = (hit.thumb or "").split("/")
+    return parts[2] if len(parts) > 2 else ""
+
+
+async def community_page_context(
+    request: Request[Any, Any, Any], viewer: Viewer, session: AsyncSession, community: Community
+) -> tuple[dict[str, Any], int]:
+    """A group's own page: its listings through the search, the group preselected."""
+    return await search_context(request, viewer, session, f"/communities/{community.slug}", community)
+
+
 class SearchPages(Controller):
     include_in_schema = False
 
@@ -325,7 +361,7 @@ class SearchPages(Controller):
         self, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
     ) -> Template:
         """Search across every group the reader may read."""
-        context, status = await _search_context(request, viewer, db_session, SEARCH_PATH, None)
+        context, status = await search_context(request, viewer, db_session, SEARCH_PATH, None)
         return self._render(request, context, status)
 
     @get(
@@ -346,13 +382,11 @@ class SearchPages(Controller):
         if not await may_read_community(db_session, viewer, community):
             return Redirect(f"/communities/{community.slug}/about")
         path = f"/communities/{community.slug}/recherche"
-        context, status = await _search_context(request, viewer, db_session, path, community)
+        context, status = await search_context(request, viewer, db_session, path, community)
         return self._render(request, context, status)
 
     def _render(self, request: Request[Any, Any, Any], context: dict[str, Any], status: int) -> Template:
-        if is_htmx(request) and request.headers.get("hx-target") == "search-results":
-            return render("discovery/_results.html", status_code=status, **context)
-        return render("discovery/search.html", status_code=status, **context)
+        return render_search(request, "discovery/search.html", context, status)
 
     @get("/recherche/avant-publication", name="search-before-posting")
     async def before_posting(

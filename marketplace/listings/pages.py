@@ -23,7 +23,7 @@ from marketplace.communities.category_service import CategoryService
 from marketplace.communities.guards import access_to
 from marketplace.communities.models import Category, Community
 from marketplace.communities.service import CommunityService
-from marketplace.discovery.pages import before_posting_context
+from marketplace.discovery.pages import before_posting_context, community_page_context, render_search
 from marketplace.errors import Conflict, Forbidden, InvalidInput
 from marketplace.exchanges.display import exchange_panel, paris_time
 from marketplace.exchanges.service import ExchangeService
@@ -39,8 +39,7 @@ from marketplace.photos.service import PhotoService
 from marketplace.web.forms import FormData, back_with_error, choice_or_none, see_other, text
 from marketplace.web.i18n import N_
 from marketplace.web.i18n import gettext as _
-from marketplace.web.pagination import Page, clamp
-from marketplace.web.templating import is_htmx, render
+from marketplace.web.templating import render
 
 CARDS_PER_PAGE = 24
 TITLE_PREFILL_MAX = 120  # a listing title's own bound
@@ -182,42 +181,16 @@ class ListingPages(Controller):
         request: Request[Any, Any, Any],
         viewer: Viewer,
         communities: CommunityService,
-        categories: CategoryService,
         listings: ListingService,
-        photos: PhotoService,
-        category: str | None = None,
-        kind: str | None = None,
-        page: int = 1,
     ) -> Template | Redirect:
+        """A group's page: its listings through the search, with the group preselected (the
+        search's filters, counts and sorts; ``category``, ``kind`` and ``page`` as before)."""
         community = await communities.by_slug(slug)
         access = await access_to(listings.session, viewer, community)
         if not access.can_read:
             return Redirect(f"/communities/{community.slug}/about")
-        category_id, chosen_kind = parse_uuid(category), choice_or_none(ListingKind, kind)
-        page, per_page = clamp(page, CARDS_PER_PAGE)
-        items, total = await listings.browse(
-            viewer, community, category_id=category_id, kind=chosen_kind, page=page, per_page=per_page
-        )
-        covers = await cover_views(photos, items)
-        filters = {
-            key: value
-            for key, value in (("category", category_id), ("kind", chosen_kind))
-            if value is not None
-        }
-        context: dict[str, Any] = {
-            "community": community,
-            "access": access,
-            "listings": items,
-            "covers": covers,
-            "paging": Page(items=[], total=total, page=page, per_page=per_page),
-            "base_url": f"/communities/{community.slug}?" + (urlencode(filters) + "&" if filters else ""),
-            "categories": await categories.tree(community.id),
-            "category_id": str(category_id or ""),
-            "kind": str(chosen_kind or ""),
-        }
-        if is_htmx(request) and request.headers.get("hx-target") == "results":
-            return render("listings/_results.html", **context)
-        return render("listings/browse.html", **context)
+        context, status = await community_page_context(request, viewer, listings.session, community)
+        return render_search(request, "discovery/community.html", {**context, "access": access}, status)
 
     # --- posting -------------------------------------------------------------------------------
 
