@@ -14,7 +14,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from marketplace.notifications.models import EmailStatus
-from marketplace.notifications.outbox import deliver_due, retry_delay
+from marketplace.notifications.outbox import STALE_CLAIM, claim_due, deliver_due, retry_delay
 from marketplace.notifications.transport import SmtpTransport, transport_for
 from marketplace.operations import sessions_for
 from tests.integration.notifications.conftest import BASE_URL, Mailbox, free_port, notices, outbox, run_job
@@ -256,3 +256,24 @@ async def test_messages_of_a_busy_conversation_are_grouped_in_one_email_per_quar
     assert later["Subject"] == "2 nouveaux messages de Bob à propos de « Poussette pliable »"
     assert "> Vers 19 h ?" in text_of(later) and "> Ou demain." in text_of(later)
     assert len(await notices(app, alice.id)) == 5
+
+
+async def test_a_mail_claimed_by_a_worker_that_died_is_sent_by_the_next_one(
+    board: Board, app: Litestar, mailbox: Mailbox
+) -> None:
+    alice, bob, listing = await neighbours(board)
+    await bob.post(f"/api/v1/listings/{listing['id']}/interest", json={"message": "Bonjour !"})
+    settings = app.state.settings
+    start = now()
+    async with sessions_for(settings) as sessions:
+        [claim] = await claim_due(sessions, start)  # ...and the worker dies before sending
+        transport = transport_for(settings.mail)
+        soon = await deliver_due(
+            sessions, start + datetime.timedelta(minutes=5), settings=settings, transport=transport
+        )
+        assert soon.total == 0  # still someone else's for a while: not sent twice
+        later = start + STALE_CLAIM + datetime.timedelta(seconds=1)
+        assert (await deliver_due(sessions, later, settings=settings, transport=transport)).sent == 1
+    assert len(mailbox.to(alice.email)) == 1
+    [row] = await outbox(app)
+    assert row.status == EmailStatus.SENT and row.claim_token != claim.token

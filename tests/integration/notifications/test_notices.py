@@ -13,11 +13,13 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from marketplace.exchanges.service import ExchangeService
+from marketplace.listings.service import ListingService
 from marketplace.notifications.models import EmailStatus
 from marketplace.notifications.outbox import deliver_due
 from marketplace.notifications.scheduled import tell_authors_of_expiring_listings
 from marketplace.notifications.transport import ConsoleSink
-from marketplace.operations import sessions_for
+from marketplace.operations import sessions_for, transaction_in
 from tests.integration.notifications.conftest import BASE_URL, Mailbox, notices, outbox, run_job
 from tests.stories import Board, sign_in
 
@@ -219,3 +221,35 @@ async def test_each_step_of_a_hand_over_tells_the_neighbours_concerned(board: Bo
     )
     mine = (await bob.get("/api/v1/notifications")).json()["items"][0]
     assert mine["lines"][1] == "Lieu de retrait : Gambetta." and mine["url"].startswith("/conversations/")
+
+
+async def test_a_fair_draw_tells_the_winner_the_others_and_an_author_with_no_entrant(
+    board: Board, app: Litestar, mailbox: Mailbox
+) -> None:
+    await board.community()
+    alice = await board.member("alice")
+    bob = await board.member("bob")
+    carol = await board.member("carol")
+    gift = await board.listing(alice, title="Livres de cuisine", pickup_area="Jourdain")
+    lonely = await board.listing(alice, title="Cadre photo")
+    draw_at = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=2)
+    for listing in (gift, lonely):
+        scheduled = await alice.post(
+            f"/api/v1/listings/{listing['id']}/reserve", json={"draw_at": draw_at.isoformat()}
+        )
+        assert scheduled.status_code == 200, scheduled.text
+    for who in (bob, carol):
+        await who.post(f"/api/v1/listings/{gift['id']}/interest", json={"message": "Avec plaisir !"})
+    async with sessions_for(app.state.settings) as sessions, transaction_in(sessions) as session:
+        assert await ExchangeService(session).draw_due(ListingService(session=session), draw_at) == 2
+    winner_id = (await alice.get(f"/api/v1/listings/{gift['id']}/draw")).json()["winner_id"]
+    winner, other = (bob, carol) if winner_id == bob.id else (carol, bob)
+    won = (await winner.get("/api/v1/notifications")).json()["items"][0]
+    assert won["title"] == "Vous avez gagné le tirage au sort de « Livres de cuisine »"
+    assert "Lieu de retrait : Jourdain." in won["lines"]
+    lost = (await other.get("/api/v1/notifications")).json()["items"][0]
+    assert lost["title"] == "Tirage au sort de « Livres de cuisine » : pas cette fois"
+    titles = [item["title"] for item in (await alice.get("/api/v1/notifications")).json()["items"]]
+    assert "Personne n'a participé au tirage au sort de « Cadre photo »" in titles
+    await run_job(app)
+    assert [message["Subject"] for message in mailbox.to(winner.email)] == [won["title"]]
