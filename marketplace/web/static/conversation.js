@@ -9,8 +9,23 @@
   }
   var refreshing = false;
   var again = false;
+  var held = false;
+
+  // A report being written (an open "Signaler") is not wiped out by a new message: the thread
+  // is fetched again once it is closed or sent.
+  function writingAReport() {
+    return thread.querySelector("details.report[open]") !== null;
+  }
+
+  thread.addEventListener("toggle", function () {
+    if (held && !writingAReport()) { held = false; refresh(); }
+  }, true);
 
   function refresh() {
+    if (writingAReport()) {
+      held = true;
+      return;
+    }
     if (refreshing) {
       again = true;
       return;
