@@ -6,6 +6,11 @@ must answer 503 and come back by itself), and a publish that fails would stop it
 task for good. Live events are only hints (a page that misses one shows the message on reload),
 so here a failure is logged and dropped, and the listening connection is made again, with its
 channels, the next time somebody subscribes.
+
+Litestar's ``publish`` also opens a new connection for every event and closes it: one
+connection set-up and authentication per message sent, on the plugin's one publishing task, so
+that under load events queue behind connection set-ups (``bench/messages.py``). Here events go
+out on one publishing connection kept open, made again when it was lost.
 """
 
 from __future__ import annotations
@@ -26,7 +31,11 @@ UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.Int
 class ResilientPgChannelsBackend(AsyncPgChannelsBackend):
     _listener_conn: asyncpg.Connection | None  # type: ignore[assignment]
 
+    _publisher_conn: asyncpg.Connection | None = None
+
     async def on_startup(self) -> None:
+        self._publisher_lock = asyncio.Lock()
+        self._publisher_conn = None
         self._listener_lock = asyncio.Lock()
         self._queue = asyncio.Queue()
         self._listener_conn = None
@@ -40,6 +49,10 @@ class ResilientPgChannelsBackend(AsyncPgChannelsBackend):
             self._listener_conn = None
             self._subscribed_channels.clear()
             self._queue = None
+        async with self._publisher_lock:
+            if self._publisher_conn is not None and not self._publisher_conn.is_closed():
+                await self._publisher_conn.close()
+            self._publisher_conn = None
 
     async def _listening(self) -> asyncpg.Connection | None:
         """The listening connection, made again (with its channels) if it was lost; None while
@@ -58,10 +71,20 @@ class ResilientPgChannelsBackend(AsyncPgChannelsBackend):
         return connection
 
     async def publish(self, data: bytes, channels: Iterable[str]) -> None:
-        try:
-            await super().publish(data, channels)
-        except UNREACHABLE as error:
-            log.warning("a live event was dropped: the database does not answer (%s)", error)
+        if self._queue is None:
+            raise RuntimeError("Backend not yet initialized. Did you forget to call on_startup?")
+        payload = data.decode("utf-8")
+        async with self._publisher_lock:
+            try:
+                if self._publisher_conn is None or self._publisher_conn.is_closed():
+                    self._publisher_conn = await self._connect()
+                for channel in channels:
+                    await self._publisher_conn.execute("SELECT pg_notify($1, $2);", channel, payload)
+            except UNREACHABLE as error:
+                log.warning("a live event was dropped: the database does not answer (%s)", error)
+                if self._publisher_conn is not None and not self._publisher_conn.is_closed():
+                    self._publisher_conn.terminate()
+                self._publisher_conn = None
 
     async def subscribe(self, channels: Iterable[str]) -> None:
         async with self._listener_lock:
