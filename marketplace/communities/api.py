@@ -13,15 +13,18 @@ import uuid
 from collections.abc import Callable
 
 from litestar import Controller, get, patch, post, put
-from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
 from marketplace.communities.category_service import CategoryService
-from marketplace.communities.dependencies import COMMUNITY_DEPENDENCIES, category_with_access
-from marketplace.communities.guards import CommunityAccess, require_site_admin
+from marketplace.communities.dependencies import (
+    COMMUNITY_DEPENDENCIES,
+    CONTENT_COMMUNITY,
+    category_with_access,
+)
+from marketplace.communities.guards import CommunityAccess, content_missing, require_site_admin
 from marketplace.communities.models import Community, MembershipStatus
 from marketplace.communities.schemas import (
     CategoryInput,
@@ -41,26 +44,10 @@ from marketplace.communities.schemas import (
 from marketplace.communities.service import CommunityService
 from marketplace.errors import NotFound
 from marketplace.listings.service import ListingService
-from marketplace.web.i18n import gettext as _
 from marketplace.web.openapi import errors
 from marketplace.web.pagination import DEFAULT_PER_PAGE, Page, clamp
 
-
-def content_missing() -> NotFound:
-    """The 404 of a community's content: the same for an unknown slug and for an outsider."""
-    return NotFound(_("Ce groupe n'existe pas ou son contenu est réservé à ses membres."))
-
-
-async def provide_content_community(slug: str, communities: CommunityService) -> Community:
-    """The community of ``{slug}`` for the handlers of its content (404 ``content_missing``)."""
-    try:
-        return await communities.by_slug(slug)
-    except NotFound:
-        raise content_missing() from None
-
-
-# On the handlers of a community's content, in place of the public card's lookup.
-CONTENT = {"community": Provide(provide_content_community)}
+CONTENT = CONTENT_COMMUNITY
 
 
 def require(check: Callable[[], None]) -> None:

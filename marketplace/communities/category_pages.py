@@ -21,7 +21,7 @@ from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
 from marketplace.communities.attributes import ATTRIBUTE_KEYS, CATALOGUE
 from marketplace.communities.category_service import CategoryService
-from marketplace.communities.dependencies import COMMUNITY_DEPENDENCIES
+from marketplace.communities.dependencies import CONTENT_DEPENDENCIES
 from marketplace.communities.guards import CommunityAccess
 from marketplace.communities.models import Category, Community
 from marketplace.errors import InvalidInput, NotFound
@@ -112,7 +112,7 @@ async def _changed(request: Request[Any, Any, Any], community: Community, change
 class CategoryPages(Controller):
     include_in_schema = False
     dependencies = {
-        **COMMUNITY_DEPENDENCIES,
+        **CONTENT_DEPENDENCIES,
         "category": Provide(provide_managed_category),
     }
     path = "/communities/{slug:str}/categories"

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
 from marketplace.communities.category_service import CategoryService
-from marketplace.communities.guards import CommunityAccess, access_to
+from marketplace.communities.guards import CommunityAccess, access_to, content_missing
 from marketplace.communities.models import Category, Community
 from marketplace.communities.service import CommunityService
 from marketplace.errors import NotFound
@@ -26,6 +26,15 @@ async def provide_community(slug: str, communities: CommunityService) -> Communi
     return await communities.by_slug(slug)
 
 
+async def provide_content_community(slug: str, communities: CommunityService) -> Community:
+    """The community of ``{slug}`` for the handlers of its content and of its staff: an unknown
+    slug answers ``content_missing``, as a hidden community's content does to an outsider."""
+    try:
+        return await communities.by_slug(slug)
+    except NotFound:
+        raise content_missing() from None
+
+
 async def provide_access(community: Community, viewer: Viewer, db_session: AsyncSession) -> CommunityAccess:
     return await access_to(db_session, viewer, community)
 
@@ -38,6 +47,9 @@ COMMUNITY_DEPENDENCIES = {
     # Listing counts per category and merges (which move listings) are the listing service's.
     "listings": Provide(provide_listings),
 }
+# On the handlers of a community's content and staff, in place of the public card's lookup.
+CONTENT_COMMUNITY = {"community": Provide(provide_content_community)}
+CONTENT_DEPENDENCIES = {**COMMUNITY_DEPENDENCIES, **CONTENT_COMMUNITY}
 
 
 async def category_with_access(

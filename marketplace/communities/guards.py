@@ -25,6 +25,11 @@ from marketplace.web.i18n import gettext as _
 STAFF_ROLES = (Role.MODERATOR, Role.ADMIN)
 
 
+def content_missing() -> NotFound:
+    """The 404 of a community's content: the same for an unknown slug and for an outsider."""
+    return NotFound(_("Ce groupe n'existe pas ou son contenu est réservé à ses membres."))
+
+
 @dataclass(frozen=True)
 class CommunityAccess:
     """What ``viewer`` may do in ``community``: computed once per request."""
@@ -59,7 +64,7 @@ class CommunityAccess:
 
     def require_read(self) -> None:
         if not self.can_read:
-            raise NotFound()
+            raise content_missing()
 
     def require_moderator(self) -> None:
         if not self.is_moderator:
@@ -70,7 +75,7 @@ class CommunityAccess:
             raise self._refusal(_("Réservé aux administrateurs de ce groupe."))
 
     def _refusal(self, message: str) -> Forbidden | NotFound:
-        return Forbidden(message) if self.can_read else NotFound()
+        return Forbidden(message) if self.can_read else content_missing()
 
 
 async def access_to(session: AsyncSession, viewer: Viewer, community: Community) -> CommunityAccess:

@@ -17,7 +17,7 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from marketplace.accounts.models import User
-from marketplace.communities.dependencies import COMMUNITY_DEPENDENCIES
+from marketplace.communities.dependencies import CONTENT_DEPENDENCIES
 from marketplace.communities.guards import CommunityAccess
 from marketplace.communities.models import Community, Membership, MembershipStatus, Role
 from marketplace.communities.service import CommunityService
@@ -57,7 +57,7 @@ async def _new_role(
 
 class MemberPages(Controller):
     include_in_schema = False
-    dependencies = COMMUNITY_DEPENDENCIES
+    dependencies = CONTENT_DEPENDENCIES
     path = "/communities/{slug:str}/members"
 
     @get("/", name="community-members")

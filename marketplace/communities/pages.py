@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
 from marketplace.communities.category_templates import TEMPLATES
-from marketplace.communities.dependencies import COMMUNITY_DEPENDENCIES
+from marketplace.communities.dependencies import COMMUNITY_DEPENDENCIES, CONTENT_COMMUNITY
 from marketplace.communities.guards import CommunityAccess, require_site_admin
 from marketplace.communities.models import Community, Membership, MembershipStatus
 from marketplace.communities.quartiers import QUARTIERS_DU_20E
@@ -241,14 +241,14 @@ class CommunityPages(Controller):
 
     # --- settings (community admins) -----------------------------------------------------------
 
-    @get("/communities/{slug:str}/settings", name="community-settings")
+    @get("/communities/{slug:str}/settings", name="community-settings", dependencies=CONTENT_COMMUNITY)
     async def settings_form(self, user: User, community: Community, access: CommunityAccess) -> Template:
         access.require_admin()
         return render(
             "communities/settings.html", community=community, **community_form_context(form_of(community), {})
         )
 
-    @post("/communities/{slug:str}/settings")
+    @post("/communities/{slug:str}/settings", dependencies=CONTENT_COMMUNITY)
     async def save_settings(
         self,
         data: FormData,

@@ -9,7 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
-from marketplace.communities.api import content_missing
+from marketplace.communities.guards import content_missing
 from marketplace.communities.service import CommunityService
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.exchanges.dependencies import EXCHANGE_DEPENDENCIES

@@ -21,7 +21,7 @@ from litestar.response import Redirect, ServerSentEvent, Template
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
-from marketplace.communities.api import content_missing
+from marketplace.communities.guards import content_missing
 from marketplace.communities.service import CommunityService
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.exchanges.dependencies import EXCHANGE_DEPENDENCIES

@@ -9,7 +9,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
-from marketplace.communities.api import content_missing, provide_content_community
+from marketplace.communities.dependencies import provide_content_community
+from marketplace.communities.guards import content_missing
 from marketplace.communities.models import Community
 from marketplace.communities.service import CommunityService
 from marketplace.communities.visibility import may_read_community

@@ -18,7 +18,7 @@ from marketplace.accounts.models import User
 from marketplace.errors import Conflict, Forbidden, InvalidInput
 from marketplace.listings.models import Listing
 from marketplace.listings.service import ListingService
-from marketplace.photos.api import MULTIPART_OVERHEAD
+from marketplace.photos.api import MULTIPART_OVERHEAD, visible_listing_of
 from marketplace.photos.dependencies import PHOTO_DEPENDENCIES
 from marketplace.photos.pipeline import MAX_UPLOAD_BYTES
 from marketplace.photos.service import MAX_PHOTOS_PER_LISTING, PhotoService, UploadReport
@@ -134,7 +134,7 @@ class PhotoPages(Controller):
         listings: ListingService,
         photos: PhotoService,
     ) -> Redirect:
-        listing = await listings.visible(viewer, await photos.listing_id_of(photo_id))
+        listing = await visible_listing_of(photo_id, viewer, listings, photos)
         offset = -1 if text(data, "direction") == "up" else 1
         return await self._change(
             request,
@@ -153,7 +153,7 @@ class PhotoPages(Controller):
         listings: ListingService,
         photos: PhotoService,
     ) -> Redirect:
-        listing = await listings.visible(viewer, await photos.listing_id_of(photo_id))
+        listing = await visible_listing_of(photo_id, viewer, listings, photos)
         return await self._change(
             request, listing, photos.set_cover(listing, viewer, photo_id), _("Photo principale choisie.")
         )
@@ -169,7 +169,7 @@ class PhotoPages(Controller):
         listings: ListingService,
         photos: PhotoService,
     ) -> Redirect:
-        listing = await listings.visible(viewer, await photos.listing_id_of(photo_id))
+        listing = await visible_listing_of(photo_id, viewer, listings, photos)
         return await self._change(
             request,
             listing,
@@ -187,7 +187,7 @@ class PhotoPages(Controller):
         listings: ListingService,
         photos: PhotoService,
     ) -> Redirect:
-        listing = await listings.visible(viewer, await photos.listing_id_of(photo_id))
+        listing = await visible_listing_of(photo_id, viewer, listings, photos)
         return await self._change(
             request, listing, photos.delete_photo(listing, viewer, photo_id), _("Photo supprimée.")
         )
