@@ -224,6 +224,21 @@ def filter_groups(
     return groups
 
 
+def filter_chips(path: str, state: dict[str, Any], groups: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The chosen filters, each with the URL of the same search without it (shown above the hits)."""
+    chips = []
+    for group in groups:
+        for option in group["options"]:
+            if option["checked"]:
+                others = [value for value in state[group["name"]] if value != option["value"]]
+                chips.append((option["label"], url_of(path, state, **{group["name"]: others})))
+    if state["min_price"]:
+        chips.append((_("dès %(price)s €", price=state["min_price"]), url_of(path, state, min_price="")))
+    if state["max_price"]:
+        chips.append((_("jusqu'à %(price)s €", price=state["max_price"]), url_of(path, state, max_price="")))
+    return chips
+
+
 async def search_context(
     request: Request[Any, Any, Any],
     viewer: Viewer,
@@ -271,9 +286,11 @@ async def search_context(
     scope_names = {item.slug: item.name for item in scope.readable.values()}
     if community is not None:
         results.facets.pop("community", None)
+    groups = filter_groups(results.facets, state, labels, scope_names)
     context.update(
         results=results,
-        groups=filter_groups(results.facets, state, labels, scope_names),
+        chips=filter_chips(path, state, groups),
+        groups=groups,
         paging=Page(items=[], total=results.total, page=results.page, per_page=results.per_page),
         base_url=url_of(path, state) + ("&" if "?" in url_of(path, state) else "?"),
     )
@@ -336,7 +353,12 @@ def render_search(
 ) -> Template:
     """The whole page, or the results alone for htmx (the filters' counts follow them)."""
     if is_htmx(request) and request.headers.get("hx-target") in RESULT_TARGETS:
-        return render("discovery/_results.html", status_code=status, **context)
+        partial = render("discovery/_results.html", status_code=status, **context)
+        # The address bar gets the page's own URL (empty fields and defaults left out), not the
+        # form's raw query: that is the URL people share.
+        number = max(1, _int(request.query_params.get("page") or "", 1))
+        partial.headers["HX-Push-Url"] = url_of(context["path"], context["state"], page=number)
+        return partial
     return render(page, status_code=status, **context)
 
 
