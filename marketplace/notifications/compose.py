@@ -3,6 +3,7 @@ listing's link and the one-click unsubscribe of its kind (RFC 8058 headers)."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,7 +87,7 @@ def compose(
     mail: MailSettings,
     secret: str,
     templates_dir: Path,
-    date: object = None,
+    date: datetime.datetime | None = None,
 ) -> EmailMessage:
     """The e-mail of ``wording`` to ``recipient``; ``message_id`` (the outbox row) makes its
     Message-ID, the same on every attempt, so that a receiver can tell a repeat."""
@@ -114,7 +115,7 @@ def compose(
     message["To"] = formataddr((recipient.display_name, recipient.email))
     message["Message-ID"] = f"<{message_id}@{_domain(mail.base_url)}>"
     if date is not None:
-        message["Date"] = format_datetime(date)  # type: ignore[arg-type]
+        message["Date"] = format_datetime(date)
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"

@@ -25,6 +25,7 @@ from email.message import EmailMessage
 import anyio
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from marketplace.accounts.models import User
 from marketplace.notifications.compose import Recipient, compose, in_language, relist_token
@@ -62,7 +63,8 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
 
 
-def _claimable(now: datetime.datetime):  # type: ignore[no-untyped-def]
+def _claimable(now: datetime.datetime) -> ColumnElement[bool]:
+    """Due and waiting, or claimed by a worker that has not finished long after (it died)."""
     return or_(
         and_(EmailOutboxEntry.status == EmailStatus.PENDING, EmailOutboxEntry.next_attempt_at <= now),
         and_(
