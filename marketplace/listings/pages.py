@@ -227,7 +227,7 @@ class ListingPages(Controller):
             chosen = mine[0]
         form = {
             "kind": str(choice_or_none(ListingKind, kind) or ListingKind.GIVE),
-            "title": " ".join((title or "").split())[:TITLE_PREFILL_MAX],
+            "title": " ".join((title or "").replace("\x00", "").split())[:TITLE_PREFILL_MAX],
         }
         if chosen is None:
             prefill = urlencode({key: value for key, value in form.items() if value and value != "give"})
