@@ -145,6 +145,33 @@ def _weights() -> str:
 _BM25 = f"bm25(fts, {_weights()})"
 
 
+def _scope_only(filters: Filters) -> bool:
+    """Whether the filters narrow by community and status alone (what facet_counts is kept by)."""
+    return not any(
+        getattr(filters, name)
+        for name in ("category_ids", "kinds", "sizes", "shoe_sizes", "conditions", "genders", "pickup_areas")
+    ) and (filters.min_price is None and filters.max_price is None)
+
+
+def _kept_counts(query: Query) -> tuple[str, list[Any]]:
+    """The total and facets of a browse without text, from the counts the writes keep."""
+    scope = "community_id IN (SELECT value FROM json_each(?))"
+    parameters: list[Any] = [json.dumps(_strings("community_ids", query.community_ids))]
+    statuses = _strings("statuses", query.filters.statuses)
+    if statuses:
+        scope += " AND status IN (SELECT value FROM json_each(?))"
+        parameters.append(json.dumps(statuses))
+    wanted = list(dict.fromkeys(Facet(item).value for item in query.facets))
+    total = f"SELECT '', '', coalesce((SELECT sum(count) FROM facet_counts WHERE {scope} AND field = ''), 0)"
+    if not wanted:
+        return total, parameters
+    facets = (
+        f"SELECT field, value, sum(count) FROM facet_counts WHERE {scope} "
+        "AND field IN (SELECT value FROM json_each(?)) GROUP BY field, value HAVING sum(count) > 0"
+    )
+    return f"{total} UNION ALL {facets}", [*parameters, *parameters, json.dumps(wanted)]
+
+
 @dataclass(frozen=True)
 class Statements:
     """The two statements of one search: the page of hits, and the count with the facets."""
@@ -183,6 +210,9 @@ def statements(query: Query, match: TextMatch | None) -> Statements:
         order = f"{tier}, {then}" if typo_tier else then
         hits = f"SELECT d.rowid, d.body FROM {source} ORDER BY {order} LIMIT ? OFFSET ?"
         hit_parameters = [*source_parameters, *([match.exact] if typo_tier else []), query.per_page, offset]
+    if match is None and _scope_only(filters=query.filters):
+        counted = _kept_counts(query)
+        return Statements(hits, hit_parameters, counted[0], counted[1])
     # The matching documents are listed once, with the single-valued facet columns beside their
     # rowid: each facet then counts from that list alone, instead of looking every document up
     # again (a docs row holds its whole body); multi-valued facets walk the list into doc_values

@@ -10,9 +10,12 @@ Connections are pooled: a search borrows one for its thread and gives it back, s
 threads search at once (WAL lets them read while one writer writes). Writes take ``write_lock``.
 """
 
+# ruff: noqa: S608  (column and field names come from the module constants; values are bound)
+
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import threading
@@ -34,6 +37,8 @@ COLUMNS: tuple[str, ...] = (
 )
 SINGLE_FIELDS: tuple[str, ...] = ("community_id", "kind", "status", "condition", "gender", "pickup_area")
 MULTI_FIELDS: tuple[str, ...] = ("category_ids", "size", "shoe_size")
+# The single-valued fields a result may count (every facet but the multi-valued ones).
+FACET_SINGLES: tuple[str, ...] = ("community_id", "kind", "condition", "gender", "pickup_area")
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS docs (
@@ -63,7 +68,66 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     {", ".join(COLUMNS)}, prefix='2 3 4', tokenize='unicode61 remove_diacritics 0'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row');
+-- Documents per (community, status) and facet value, kept by every write (``adjust_counts``):
+-- browsing without text (a community's page) reads its total and facets here instead of
+-- counting every listing. Field '' with value '' is the number of documents.
+CREATE TABLE IF NOT EXISTS facet_counts (
+    community_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (community_id, status, field, value)
+) WITHOUT ROWID;
 """
+
+
+def _counts_of(selection: str, sign: int) -> tuple[str, int]:
+    """The rows of facet_counts for the documents of ``selection`` (a WHERE on ``docs d``),
+    counted ``sign`` times."""
+    scope = "coalesce(d.community_id, ''), coalesce(d.status, '')"
+    count = f"{int(sign)} * count(*)"
+    parts = [f"SELECT {scope}, '', '', {count} FROM docs d WHERE {selection} GROUP BY 1, 2"]
+    for name in FACET_SINGLES:
+        parts.append(
+            f"SELECT {scope}, '{name}', d.{name}, {count} FROM docs d "
+            f"WHERE {selection} AND d.{name} IS NOT NULL GROUP BY 1, 2, 4"
+        )
+    for name in MULTI_FIELDS:
+        parts.append(
+            f"SELECT {scope}, '{name}', v.value, {count} FROM docs d "
+            f"JOIN doc_values v ON v.doc = d.rowid AND v.field = '{name}' WHERE {selection} GROUP BY 1, 2, 4"
+        )
+    return " UNION ALL ".join(parts), len(parts)
+
+
+def adjust_counts(connection: sqlite3.Connection, rowids: list[int], sign: int) -> None:
+    """Add (``sign`` 1) or take off (-1) the documents ``rowids`` from facet_counts; call it
+    after inserting them, or before deleting them, in the write's transaction."""
+    if not rowids:
+        return
+    selection, parts = _counts_of("d.rowid IN (SELECT value FROM json_each(?))", sign)
+    connection.execute(
+        f"INSERT INTO facet_counts (community_id, status, field, value, count) SELECT * FROM ({selection}) "
+        "WHERE true ON CONFLICT (community_id, status, field, value) "
+        "DO UPDATE SET count = count + excluded.count",
+        [json.dumps(rowids)] * parts,
+    )
+    if sign < 0:
+        connection.execute("DELETE FROM facet_counts WHERE count <= 0")
+
+
+def recount(connection: sqlite3.Connection) -> None:
+    """Fill facet_counts from the documents (a file written before the table existed)."""
+    rowids = [row[0] for row in connection.execute("SELECT rowid FROM docs")]
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute("DELETE FROM facet_counts")
+        adjust_counts(connection, rowids, 1)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -105,6 +169,8 @@ class Store:
                 path = self.new_file()
                 connect(path).close()
                 self._point_to(path)
+            else:
+                _backfill_counts(path)
             self._path = path
             self._files[self.generation] = path
         for stale in self.directory.glob("index-*.sqlite3"):
@@ -199,6 +265,16 @@ class Store:
                 connection.close()
                 self._open[generation] -= 1
             self._idle = []
+
+
+def _backfill_counts(path: Path) -> None:
+    connection = connect(path)
+    try:
+        counted = connection.execute("SELECT 1 FROM facet_counts LIMIT 1").fetchone()
+        if counted is None and connection.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is not None:
+            recount(connection)
+    finally:
+        connection.close()
 
 
 def _remove_database(path: Path) -> None:

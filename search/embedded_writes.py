@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from search.contract import Document
-from search.embedded_store import COLUMNS, MULTI_FIELDS, SINGLE_FIELDS
+from search.embedded_store import COLUMNS, MULTI_FIELDS, SINGLE_FIELDS, adjust_counts
 from search.language import condition_texts, normalise_text, title_head
 
 _ATTRIBUTE_KEYS = ("brand", "gender", "season")
@@ -92,9 +92,13 @@ def upsert(connection: sqlite3.Connection, documents: Sequence[Document]) -> set
     connection.execute("BEGIN IMMEDIATE")
     try:
         _delete(connection, list(latest))
+        rowids: list[int] = []
         for document_id, document in latest.items():
-            for column in _insert(connection, document_id, document):
+            rowid, columns = _insert(connection, document_id, document)
+            rowids.append(rowid)
+            for column in columns:
                 words.update(column.split())
+        adjust_counts(connection, rowids, 1)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
@@ -102,7 +106,9 @@ def upsert(connection: sqlite3.Connection, documents: Sequence[Document]) -> set
     return words
 
 
-def _insert(connection: sqlite3.Connection, document_id: str, document: Document) -> tuple[str, ...]:
+def _insert(
+    connection: sqlite3.Connection, document_id: str, document: Document
+) -> tuple[int, tuple[str, ...]]:
     singles = [_values(document.get(field)) for field in SINGLE_FIELDS]
     cursor = connection.execute(
         f"INSERT INTO docs (id, {', '.join(SINGLE_FIELDS)}, price, published_at, body) "
@@ -115,7 +121,7 @@ def _insert(connection: sqlite3.Connection, document_id: str, document: Document
             json.dumps(dict(document), ensure_ascii=False, default=str),
         ),
     )
-    rowid = cursor.lastrowid
+    rowid = int(cursor.lastrowid or 0)
     connection.executemany(
         "INSERT OR IGNORE INTO doc_values (doc, field, value) VALUES (?, ?, ?)",
         [(rowid, field, value) for field in MULTI_FIELDS for value in _values(document.get(field))],
@@ -125,7 +131,7 @@ def _insert(connection: sqlite3.Connection, document_id: str, document: Document
         f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?, {', '.join('?' for _ in COLUMNS)})",
         (rowid, *columns),
     )
-    return columns
+    return rowid, columns
 
 
 def delete(connection: sqlite3.Connection, ids: Iterable[str]) -> None:
@@ -150,6 +156,7 @@ def _delete(connection: sqlite3.Connection, ids: list[str]) -> None:
     ]
     if not rowids:
         return
+    adjust_counts(connection, rowids, -1)
     chosen = json.dumps(rowids)
     connection.execute("DELETE FROM fts WHERE rowid IN (SELECT value FROM json_each(?))", (chosen,))
     connection.execute("DELETE FROM doc_values WHERE doc IN (SELECT value FROM json_each(?))", (chosen,))

@@ -97,6 +97,35 @@ async def test_scope_statuses_and_filters_narrow(index: SearchIndex) -> None:
     }
 
 
+async def test_browsing_counts_follow_every_edit_and_removal(index: SearchIndex) -> None:
+    await index.upsert(
+        [
+            doc("a", "Poussette", kind="give", price=None, size=["3 mois"]),
+            doc("b", "Body", size=["3 mois", "6 mois"]),
+            doc("c", "Lego", community_id="community-b"),
+        ]
+    )
+    await index.upsert([doc("b", "Body", kind="swap", size=["6 mois"], status="reserved")])
+    await index.delete(["a", "missing"])
+    await index.upsert([doc("d", "Vélo", condition="bon_etat")])
+    facets = (Facet.KIND, Facet.SIZE, Facet.CONDITION, Facet.COMMUNITY)
+    result = await index.search(Query(text="", community_ids=HERE, facets=facets))
+    assert result.total == 2
+    assert result.facets == {
+        "kind": {"swap": 1, "sell": 1},
+        "size": {"6 mois": 1},
+        "condition": {"bon_etat": 1},
+        "community_id": {"community-a": 2},
+    }
+    reserved = await index.search(
+        Query(text="", community_ids=HERE, filters=Filters(statuses=("reserved",)), facets=(Facet.KIND,))
+    )
+    assert (reserved.total, reserved.facets) == (1, {"kind": {"swap": 1}})
+    both = await index.search(Query(text="", community_ids=(*HERE, "community-b"), facets=(Facet.COMMUNITY,)))
+    assert both.total == 3
+    assert both.facets == {"community_id": {"community-a": 2, "community-b": 1}}
+
+
 HOSTILE = [
     '"',
     "'",
