@@ -4,6 +4,7 @@ listing's link and the one-click unsubscribe of its kind (RFC 8058 headers)."""
 from __future__ import annotations
 
 import datetime
+import email.policy
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,10 @@ from marketplace.notifications.wording import Wording
 from marketplace.settings import MailSettings
 from marketplace.web.i18n import LANGUAGES, N_, current_language, ngettext
 from marketplace.web.i18n import gettext as _
+
+# Lines up to RFC 5322's limit: the default 78 would fold the long unsubscribe URL into RFC 2047
+# encoded-words, which mail clients do not read as a List-Unsubscribe address.
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 UNSUBSCRIBE = "unsubscribe"
 RELIST = "relist"
@@ -109,7 +114,7 @@ def compose(
         text = env.get_template("notification.txt").render(context)
         html = env.get_template("notification.html").render(context)
         subject = wording.title
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject
     message["From"] = mail.from_address
     message["To"] = formataddr((recipient.display_name, recipient.email))

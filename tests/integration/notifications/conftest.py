@@ -44,6 +44,7 @@ class Mailbox:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.received: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # as they came over the wire
         self.refusal: str | None = None  # e.g. "451 4.3.0 Try again later"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -52,6 +53,7 @@ class Mailbox:
                 return self.refusal
             message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
             self.received.append(message)  # type: ignore[arg-type]
+            self.raw.append(envelope.original_content)
         return "250 Message accepted for delivery"
 
     def refuse_with(self, reply: str | None) -> None:
@@ -61,6 +63,7 @@ class Mailbox:
     def clear(self) -> None:
         with self._lock:
             self.received.clear()
+            self.raw.clear()
             self.refusal = None
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -67,6 +67,8 @@ async def test_a_message_reaches_the_author_by_email_in_french_by_default(
     assert f'href="{BASE_URL}/conversations/{interest.json()["id"]}"' in html_of(message)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe_url(message) in body
+    # On the wire the header is the bare <URL> a mail client reads, not folded into encoded-words.
+    assert f"List-Unsubscribe: <{unsubscribe_url(message)}>".encode() in mailbox.raw[0]
     assert [row.status for row in await outbox(app)] == [EmailStatus.SENT]
 
 
