@@ -113,7 +113,7 @@ def compose(
         env = _environment(templates_dir)
         text = env.get_template("notification.txt").render(context)
         html = env.get_template("notification.html").render(context)
-        subject = wording.title
+        subject = " ".join(wording.title.split())  # one line, whatever a title holds
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = subject
     message["From"] = mail.from_address

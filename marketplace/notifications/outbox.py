@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from marketplace.accounts.models import User
 from marketplace.notifications.compose import Recipient, compose, in_language, relist_token
 from marketplace.notifications.models import Delivery, EmailOutboxEntry, EmailStatus, Notification
-from marketplace.notifications.record import delivery_for
+from marketplace.notifications.record import GROUPED_EVENTS, delivery_for
 from marketplace.notifications.transport import MailTransport
 from marketplace.notifications.wording import describe
 from marketplace.settings import Settings
@@ -123,8 +123,10 @@ async def _message_for(
             .order_by(Notification.created_at, Notification.id)
         )
     )
+    # Messages read on the site meanwhile need no e-mail (a conversation read marks them read).
+    notices = [n for n in notices if not (n.event in GROUPED_EVENTS and n.read_at is not None)]
     if not notices:
-        return None  # what it told is gone (a deleted listing)
+        return None  # what it told is gone (a deleted listing) or already read
     actor_ids = {notice.actor_id for notice in notices if notice.actor_id}
     names = (
         dict((await session.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids)))).all())

@@ -279,3 +279,14 @@ async def test_a_mail_claimed_by_a_worker_that_died_is_sent_by_the_next_one(
     assert len(mailbox.to(alice.email)) == 1
     [row] = await outbox(app)
     assert row.status == EmailStatus.SENT and row.claim_token != claim.token
+
+
+async def test_messages_read_on_the_site_before_the_email_leaves_are_not_emailed(
+    board: Board, app: Litestar, mailbox: Mailbox
+) -> None:
+    alice, bob, listing = await neighbours(board)
+    await bob.post(f"/api/v1/listings/{listing['id']}/interest", json={"message": "Bonjour !"})
+    assert (await alice.post("/api/v1/notifications/read", json={})).json()["marked"] == 1
+    await run_job(app)
+    assert mailbox.received == []
+    assert [row.status for row in await outbox(app)] == [EmailStatus.CANCELLED]
