@@ -29,13 +29,14 @@ from marketplace.exchanges import scheduled as exchanges_scheduled
 from marketplace.indexing import scheduled as indexing_scheduled
 from marketplace.jobs import Job, registry
 from marketplace.listings import scheduled as listings_scheduled
+from marketplace.notifications import scheduled as notifications_scheduled
 from marketplace.operations import SessionFactory, sessions_for, transaction_in
 from marketplace.settings import Settings
 
 log = logging.getLogger("marketplace.worker")
 
 # The domains whose jobs the worker runs: importing a scheduled module registers its jobs.
-SCHEDULED = (listings_scheduled, indexing_scheduled, exchanges_scheduled)
+SCHEDULED = (listings_scheduled, indexing_scheduled, exchanges_scheduled, notifications_scheduled)
 
 # Keys of ``app.state`` in embedded mode: options set before startup (tests), the running worker.
 OPTIONS_STATE_KEY = "worker_options"

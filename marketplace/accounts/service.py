@@ -16,6 +16,7 @@ from marketplace.accounts import passwords
 from marketplace.accounts.emails import normalise_email
 from marketplace.accounts.models import ApiToken, User
 from marketplace.errors import Conflict, InvalidInput, NotFound
+from marketplace.web.i18n import current_language
 from marketplace.web.i18n import gettext as _
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -68,6 +69,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             display_name=display_name,
             password_hash=await passwords.hash_password(password),
             is_admin=is_admin,
+            language=current_language.get(),  # the e-mails' language: the one they registered in
         )
         return await self.create(user)
 

@@ -68,7 +68,7 @@ async def may_see_person(session: AsyncSession, viewer: Viewer, user_id: uuid.UU
         .where(
             Membership.user_id == user_id,
             Membership.status == MembershipStatus.ACTIVE,
-            can_read(viewer, Membership.community_id),
+            Membership.community_id.in_(readable_communities(viewer)),
         )
         .limit(1)
     )
