@@ -284,10 +284,9 @@ class MeilisearchIndex:
         # Every word must match; while nothing does, drop the last word (the embedded rule).
         for used in range(len(words), 0, -1) if words else (0,):
             sent = " ".join(words[:used]) + (" " if finished or used < len(words) else "")
-            answer = await self._call(functools.partial(index.search, sent, parameters))
+            answer, hits = await self._call(functools.partial(_ask, index, sent, parameters))
             if _total(answer) or used <= 1:
                 break
-        hits = [_hit(raw) for raw in answer["hits"]]
         facets = {
             Facet(name).value: {str(value): int(count) for value, count in counts.items()}
             for name, counts in (answer.get("facetDistribution") or {}).items()
@@ -336,6 +335,13 @@ class MeilisearchIndex:
 
     async def close(self) -> None:
         """Nothing to release: the client opens one HTTP request per call."""
+
+
+def _ask(index: Any, text: str, parameters: dict[str, Any]) -> tuple[dict[str, Any], list[Hit]]:
+    """Meilisearch's answer and its hits, highlighted here in the worker thread (it is CPU work
+    that would otherwise hold the event loop)."""
+    answer: dict[str, Any] = index.search(text, parameters)
+    return answer, [_hit(raw) for raw in answer["hits"]]
 
 
 def _total(answer: dict[str, Any]) -> int:
