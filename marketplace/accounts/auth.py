@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from advanced_alchemy.exceptions import RepositoryError
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
@@ -48,7 +49,16 @@ class Viewer:
 
 
 async def provide_viewer(request: Request[Any, Any, Any], db_session: AsyncSession) -> Viewer:
-    viewer = await _identify(request, db_session)
+    try:
+        viewer = await _identify(request, db_session)
+    except RepositoryError as error:
+        # Litestar re-raises a dependency's error "from" its task group, which would hide the
+        # repository's cause (a pool timeout, the server gone) from the error handlers that
+        # answer 503: raise the database's own error instead. The viewer is most requests' first
+        # use of the database, where an outage or a full pool shows.
+        if error.__cause__ is not None:
+            raise error.__cause__ from None
+        raise
     request.state.viewer = viewer  # the page layout shows who is signed in
     return viewer
 

@@ -29,10 +29,20 @@ BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
 
 
+class FrenchSource(gettext_module.NullTranslations):
+    """The French of the source, which needs no catalogue, with French plurals: 0 and 1 are
+    singular ("0 personne inscrite"), where the English rule gettext falls back on says plural."""
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return msgid1 if n <= 1 else msgid2
+
+
 @cache
 def _translations(language: str) -> gettext_module.NullTranslations:
     po_file = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language == DEFAULT_LANGUAGE or not po_file.exists():
+    if language == DEFAULT_LANGUAGE:
+        return FrenchSource()
+    if not po_file.exists():
         return gettext_module.NullTranslations()
     with po_file.open("rb") as source:
         catalog = read_po(source, locale=language)
