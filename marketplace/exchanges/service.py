@@ -49,6 +49,7 @@ from marketplace.exchanges.models import (
 from marketplace.exchanges.notices import MESSAGES, RESERVATIONS, tell
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.service import ListingService
+from marketplace.notifications.record import mark_conversation_read
 from marketplace.web.i18n import gettext as _
 
 # Where a message may be written: the listing is still in front of the neighbours.
@@ -233,8 +234,11 @@ class ExchangeService:
             conversation.interested_read_at = when
 
     async def mark_read(self, conversation: Conversation, user: User) -> None:
-        """Everything in the conversation so far is read by ``user``."""
-        self._set_read(conversation, user.id, now_utc())
+        """Everything in the conversation so far is read by ``user``, and so are its message
+        notices (one unread count in the header, not one per badge)."""
+        now = now_utc()
+        self._set_read(conversation, user.id, now)
+        await mark_conversation_read(self.session, user.id, conversation.id, now)
         await self.session.flush()
 
     def _read_at(self, conversation: Conversation, user_id: uuid.UUID) -> datetime.datetime | None:

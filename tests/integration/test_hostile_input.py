@@ -10,7 +10,6 @@ pages). Page forms are sent both URL-encoded and multipart.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,7 +72,6 @@ MACRO_FIELDS = {
 NOT_QUERY = {"data", "request", "scope", "state", "headers", "cookies", "socket", "query", "body"}
 # Run last: they end the member's session or membership, which the other routes need.
 ENDS_SESSION = re.compile(r"logout|leave|/ban$|/reject$|/revoke$|tokens/\{token_id|/password$|/role$")
-TIME_BUDGET_SECONDS = 60
 
 
 @dataclass
@@ -317,7 +315,6 @@ async def test_no_route_answers_5xx_to_hostile_input(
     client.cookies.clear()
     story.csrf = await csrf_token(client)
     walk = Walk(app, client, story)
-    started = time.monotonic()
     endpoints = _endpoints(app, story)
     assert len(endpoints) > 50  # the walk did read the route table
     for endpoint in endpoints:
@@ -326,6 +323,4 @@ async def test_no_route_answers_5xx_to_hostile_input(
     story.csrf = member_csrf
     for endpoint in endpoints:
         await walk.endpoint(endpoint, signed_in=True)
-    elapsed = time.monotonic() - started
     assert not walk.failures, "\n".join(walk.failures[:40]) + f"\n({len(walk.failures)} in all)"
-    assert elapsed < TIME_BUDGET_SECONDS * 2, f"{walk.sent} requests in {elapsed:.0f} s"
