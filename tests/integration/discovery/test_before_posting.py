@@ -1,6 +1,7 @@
 """Search before posting: while a member writes a listing, what already matches shows beside the
 form (offers for a wanted, wanted listings for an offer); the search's empty state offers to post
-a wanted listing with the query prefilled; without JavaScript the form still posts. On the embedded index (the default install's)."""
+a wanted listing with the query prefilled; without JavaScript the form still posts. On the
+embedded index (the default install's)."""
 
 from __future__ import annotations
 
