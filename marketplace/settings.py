@@ -49,6 +49,8 @@ class SearchSettings:
     meilisearch_url: str
     meilisearch_api_key: str
     index_dir: Path
+    # The index's name on the Meilisearch server: two installs may share one server.
+    meilisearch_index: str = "listings"
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ def load_settings() -> Settings:
             meilisearch_url=_env("MEILISEARCH_URL"),
             meilisearch_api_key=_env("MEILISEARCH_API_KEY"),
             index_dir=data_dir / "search",
+            meilisearch_index=_env("MEILISEARCH_INDEX", "listings"),
         ),
         media=MediaSettings(root=Path(_env("MARKETPLACE_MEDIA_ROOT", "media")).resolve()),
         security=SecuritySettings(

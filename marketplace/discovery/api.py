@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.exceptions import ServiceUnavailableException
+from litestar.exceptions import ServiceUnavailableException, ValidationException
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from marketplace.indexing.index import INDEX_STATE_KEY
 from marketplace.listings.models import ListingKind
 from marketplace.web.i18n import gettext as _
 from marketplace.web.openapi import errors
-from search.contract import Query, Result, SearchIndex, SearchUnavailable, Sort
+from search.contract import InvalidQuery, Query, Result, SearchIndex, SearchUnavailable, Sort
 
 # Seconds a client should wait before searching again when the index does not answer.
 RETRY_AFTER_SEARCH = 5
@@ -40,7 +40,10 @@ async def run_search(index: SearchIndex, query: Query) -> Result:
     """The index's answer; ``SearchUnavailable`` when it is down (the caller says so to the reader)."""
     if not query.community_ids:  # nothing the reader may see: no need to ask
         return Result(hits=[], total=0, facets={facet.value: {} for facet in query.facets}, took_ms=0.0)
-    return await index.search(query)
+    try:
+        return await index.search(query)
+    except InvalidQuery as error:  # what build_query did not refuse already: still the reader's
+        raise ValidationException(detail=_("La recherche demandée est invalide.")) from error
 
 
 class SearchApi(Controller):

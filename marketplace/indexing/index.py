@@ -13,9 +13,8 @@ environment.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
@@ -23,12 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.settings import SearchSettings, Settings, get_settings
+from search.backends import open_index
 from search.contract import (
-    Document,
-    Health,
-    ProgressCallback,
-    Query,
-    Result,
     SearchIndex,
     SearchUnavailable,
 )
@@ -37,50 +32,21 @@ log = logging.getLogger("marketplace.search")
 
 INDEX_STATE_KEY = "search_index"
 
-_OPEN: dict[tuple[str, str, str], SearchIndex] = {}
+_OPEN: dict[tuple[str, str, str, str], SearchIndex] = {}
 _SETTINGS_BY_DATABASE: dict[str, Settings] = {}
 
 
-def _key(search: SearchSettings) -> tuple[str, str, str]:
-    return (search.meilisearch_url, search.meilisearch_api_key, str(search.index_dir))
+def _key(search: SearchSettings) -> tuple[str, str, str, str]:
+    return (
+        search.meilisearch_url,
+        search.meilisearch_api_key,
+        search.meilisearch_index,
+        str(search.index_dir),
+    )
 
 
 def _database_key(url: str) -> str:
     return make_url(url).render_as_string(hide_password=False)
-
-
-class MissingBackend:
-    """The index of an install whose ``search.backends`` cannot be imported: every call says the
-    search is unavailable, so pages say so, the API answers 503 and the outbox keeps every change."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def _refuse(self) -> SearchUnavailable:
-        return SearchUnavailable(f"no search backend: {self.reason}")
-
-    async def ensure_settings(self) -> None:
-        raise self._refuse()
-
-    async def upsert(self, documents: Sequence[Document]) -> None:
-        raise self._refuse()
-
-    async def delete(self, ids: Sequence[str]) -> None:
-        raise self._refuse()
-
-    async def search(self, query: Query) -> Result:
-        raise self._refuse()
-
-    async def rebuild(
-        self, batches: AsyncIterator[Sequence[Document]], progress: ProgressCallback | None = None
-    ) -> int:
-        raise self._refuse()
-
-    async def health(self) -> Health:
-        return Health(available=False, detail=self.reason)
-
-    async def close(self) -> None:
-        return None
 
 
 def open_search_index(settings: Settings) -> SearchIndex:
@@ -88,19 +54,11 @@ def open_search_index(settings: Settings) -> SearchIndex:
     key = _key(settings.search)
     index = _OPEN.get(key)
     if index is None:
-        try:
-            # By name: the backends are chosen at run time, and a tree may lack them.
-            open_index = importlib.import_module("search.backends").open_index
-        except ImportError as error:  # a tree without its backends: search answers "unavailable"
-            log.error("No search backend installed: %s", error)
-            index = MissingBackend(str(error))
-            _OPEN[key] = index
-            _SETTINGS_BY_DATABASE[_database_key(settings.database.url)] = settings
-            return index
         index = open_index(
             settings.search.meilisearch_url or None,
             settings.search.meilisearch_api_key or None,
             settings.search.index_dir,
+            settings.search.meilisearch_index,
         )
         _OPEN[key] = index
     _SETTINGS_BY_DATABASE[_database_key(settings.database.url)] = settings
