@@ -26,7 +26,7 @@ import anyio.to_thread
 from search import embedded_writes
 from search.contract import Document, Health, Hit, ProgressCallback, Query, Result, SearchUnavailable, check
 from search.embedded_query import TextMatch, statements, text_match
-from search.embedded_store import Store, connect
+from search.embedded_store import Store, connect, vocabulary_version
 from search.highlight import Matcher, highlight, snippet
 from search.language import QueryTerm, expand_query
 from search.typos import Vocabulary
@@ -112,11 +112,12 @@ class EmbeddedIndex:
             return embedded_writes.document_count(connection)
 
     def _write(self, operation: str, payload: Any) -> None:
-        with self._store.write_lock, self._store.connection() as connection:
+        with self._store.write_lock, self._store.connection_of_generation() as (generation, connection):
             words = self._apply(connection, operation, payload)
             if self._journal is not None:
                 self._journal.append((operation, payload))
-            self._vocabulary.add(self._store.generation, words)
+            if operation == "upsert":
+                self._vocabulary.add(generation, vocabulary_version(connection), words)
 
     @staticmethod
     def _apply(connection: sqlite3.Connection, operation: str, payload: Any) -> set[str]:
@@ -161,13 +162,13 @@ class EmbeddedIndex:
     def _search(self, query: Query) -> Result:
         started = time.perf_counter()
         terms = expand_query(query.text)
-        with self._store.connection() as connection:
+        with self._store.connection_of_generation() as (generation, connection):
             match: TextMatch | None = None
             rows: list[tuple[int, str]] = []
             counts: list[tuple[str, str, int]] = []
             if query.community_ids:
                 if terms:
-                    self._vocabulary.load(self._store.generation, connection)
+                    self._vocabulary.load(generation, connection)
                 # Drop the last words while nothing matches them all (Meilisearch's "last").
                 for used in range(len(terms), 0, -1) if terms else (0,):
                     match = self._match(terms[:used]) if used else None

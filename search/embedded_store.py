@@ -8,6 +8,12 @@ renaming the database over the old one keeps each file's WAL beside its own data
 
 Connections are pooled: a search borrows one for its thread and gives it back, so any number of
 threads search at once (WAL lets them read while one writer writes). Writes take ``write_lock``.
+
+Other processes share the directory (the app, the indexing worker, ``marketplace search
+reindex``): each borrow stats ``CURRENT`` and, when it was replaced since, reads it and follows a
+swap made elsewhere (``follow``) as if it had made it. Every upsert also bumps the file's
+``vocabulary`` counter (table ``meta``), so that a process whose typo vocabulary is older than the
+file's counter reloads it (``search.typos``).
 """
 
 # ruff: noqa: S608  (column and field names come from the module constants; values are bound)
@@ -22,6 +28,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 CURRENT = "CURRENT"
 
@@ -79,7 +86,28 @@ CREATE TABLE IF NOT EXISTS facet_counts (
     count INTEGER NOT NULL,
     PRIMARY KEY (community_id, status, field, value)
 ) WITHOUT ROWID;
+-- Counters of the file: 'vocabulary' grows with every upsert (what another process's typo
+-- vocabulary compares with its own).
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
 """
+
+
+def vocabulary_version(connection: sqlite3.Connection) -> int:
+    """The file's upsert counter: a vocabulary read at another value may lack words."""
+    row = connection.execute("SELECT value FROM meta WHERE key = 'vocabulary'").fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def bump_vocabulary(connection: sqlite3.Connection) -> int:
+    """Count one more upsert (in the write's transaction) and answer the new value."""
+    row = connection.execute(
+        "INSERT INTO meta (key, value) VALUES ('vocabulary', 1) "
+        "ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value"
+    ).fetchone()
+    return int(row[0])
 
 
 def _counts_of(selection: str, sign: int) -> tuple[str, int]:
@@ -130,8 +158,11 @@ def recount(connection: sqlite3.Connection) -> None:
         raise
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
+    """A connection to ``path``; with ``create=False`` a missing file is an error rather than a
+    new empty database (a file another process has just swapped out and removed)."""
+    target = f"file:{quote(str(path))}?mode={'rwc' if create else 'rw'}"
+    connection = sqlite3.connect(target, uri=True, check_same_thread=False, isolation_level=None, timeout=10)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA busy_timeout=10000")
@@ -153,6 +184,7 @@ class Store:
         self._closed = False
         self.generation = 0
         self._path: Path | None = None
+        self._pointer_stamp: tuple[int, int, int] | None = None  # CURRENT's (inode, mtime_ns, size)
 
     # --- files ---------------------------------------------------------------------------
 
@@ -163,15 +195,18 @@ class Store:
                 return
             self.directory.mkdir(parents=True, exist_ok=True)
             pointer = self.directory / CURRENT
+            stamp = _stamp(pointer)
             name = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
             path = self.directory / name if name else None
             if path is None or not path.exists():
                 path = self.new_file()
                 connect(path).close()
                 self._point_to(path)
+                stamp = _stamp(pointer)
             else:
                 _backfill_counts(path)
             self._path = path
+            self._pointer_stamp = stamp
             self._files[self.generation] = path
         for stale in self.directory.glob("index-*.sqlite3"):
             if stale != path:
@@ -192,19 +227,42 @@ class Store:
         """Make ``path`` the live file (call with ``write_lock`` held)."""
         with self._lock:
             self._point_to(path)
-            old = self.generation
-            self.generation += 1
-            self._path = path
-            self._files[self.generation] = path
-            keep: list[tuple[int, sqlite3.Connection]] = []
-            for generation, connection in self._idle:
-                if generation == old:
-                    connection.close()
-                    self._open[old] -= 1
-                else:
-                    keep.append((generation, connection))
-            self._idle = keep
-            self._forget_if_unused(old)
+            self._pointer_stamp = _stamp(self.directory / CURRENT)
+            self._switch_to(path)
+
+    def follow(self) -> None:
+        """Follow a swap another process made: one stat of ``CURRENT`` when it has not changed."""
+        stamp = _stamp(self.directory / CURRENT)
+        if stamp is None or stamp == self._pointer_stamp:
+            return
+        with self._lock:
+            if stamp == self._pointer_stamp:
+                return
+            try:
+                name = (self.directory / CURRENT).read_text(encoding="utf-8").strip()
+            except FileNotFoundError:
+                return
+            path = self.directory / name
+            if name and path != self._path and path.exists():
+                self._switch_to(path)
+            self._pointer_stamp = stamp
+
+    def _switch_to(self, path: Path) -> None:
+        """Make ``path`` the next generation (with ``_lock`` held): idle connections to the old
+        file close, and the old file goes once the connections still out come back."""
+        old = self.generation
+        self.generation += 1
+        self._path = path
+        self._files[self.generation] = path
+        keep: list[tuple[int, sqlite3.Connection]] = []
+        for generation, connection in self._idle:
+            if generation == old:
+                connection.close()
+                self._open[old] -= 1
+            else:
+                keep.append((generation, connection))
+        self._idle = keep
+        self._forget_if_unused(old)
 
     def _forget_if_unused(self, generation: int) -> None:
         if generation != self.generation and self._open.get(generation, 0) == 0:
@@ -218,15 +276,31 @@ class Store:
     @contextlib.contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
         """A connection to the live file for the duration of one operation, in this thread."""
+        with self.connection_of_generation() as (_generation, connection):
+            yield connection
+
+    @contextlib.contextmanager
+    def connection_of_generation(self) -> Iterator[tuple[int, sqlite3.Connection]]:
+        """``connection()`` with the generation of the file it is open on."""
         generation, connection = self._borrow()
         try:
-            yield connection
+            yield generation, connection
         finally:
             self._give_back(generation, connection)
 
     def _borrow(self) -> tuple[int, sqlite3.Connection]:
         if self._path is None:
             self.open()
+        else:
+            self.follow()
+        try:
+            return self._borrow_live()
+        except sqlite3.OperationalError:
+            # The file went between the stat and the connect (another process swapped again).
+            self.follow()
+            return self._borrow_live()
+
+    def _borrow_live(self) -> tuple[int, sqlite3.Connection]:
         with self._lock:
             if self._closed:
                 raise sqlite3.ProgrammingError("the search index is closed")
@@ -241,7 +315,7 @@ class Store:
             self._open[generation] = self._open.get(generation, 0) + 1
         assert path is not None
         try:
-            return generation, connect(path)
+            return generation, connect(path, create=False)
         except BaseException:
             with self._lock:
                 self._open[generation] -= 1
@@ -265,6 +339,14 @@ class Store:
                 connection.close()
                 self._open[generation] -= 1
             self._idle = []
+
+
+def _stamp(pointer: Path) -> tuple[int, int, int] | None:
+    try:
+        status = os.stat(pointer)
+    except FileNotFoundError:
+        return None
+    return status.st_ino, status.st_mtime_ns, status.st_size
 
 
 def _backfill_counts(path: Path) -> None:

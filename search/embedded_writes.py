@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from search.contract import Document
-from search.embedded_store import COLUMNS, MULTI_FIELDS, SINGLE_FIELDS, adjust_counts
+from search.embedded_store import COLUMNS, MULTI_FIELDS, SINGLE_FIELDS, adjust_counts, bump_vocabulary
 from search.language import condition_texts, normalise_text, title_head
 
 _ATTRIBUTE_KEYS = ("brand", "gender", "season")
@@ -86,7 +86,8 @@ def _published_at(value: Any) -> int:
 
 def upsert(connection: sqlite3.Connection, documents: Sequence[Document]) -> set[str]:
     """Write ``documents`` in one transaction, each replacing any document with its id; a batch
-    that names an id twice keeps the last. Answers the index terms written."""
+    that names an id twice keeps the last; counts one more upsert in ``meta`` (what the typo
+    vocabularies of other processes notice). Answers the index terms written."""
     latest = {str(document["id"]): document for document in documents}
     words: set[str] = set()
     connection.execute("BEGIN IMMEDIATE")
@@ -99,6 +100,7 @@ def upsert(connection: sqlite3.Connection, documents: Sequence[Document]) -> set
             for column in columns:
                 words.update(column.split())
         adjust_counts(connection, rowids, 1)
+        bump_vocabulary(connection)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
