@@ -42,7 +42,7 @@ def text_match(terms: Sequence[QueryTerm], neighbours: dict[str, tuple[str, ...]
     """The FTS5 expressions for ``terms``, ``neighbours`` giving each word's typo alternatives.
 
     A term is ``((word1 OR its typos) AND (word2 OR ...)) OR "synonym phrase" OR ...``; in the
-    ``exact`` expression the typos are left out."""
+    ``exact`` expression the typos, and the synonyms reached through a typo, are left out."""
     exact_parts: list[str] = []
     tolerant_parts: list[str] = []
     words: set[str] = set()
@@ -61,9 +61,13 @@ def text_match(terms: Sequence[QueryTerm], neighbours: dict[str, tuple[str, ...]
             tolerant_words.append("(" + " OR ".join([*alternatives, *map(_quote, typos)]) + ")")
         # One quoted string is a phrase: its tokens must follow each other in one column.
         synonyms = [_quote(" ".join(phrase)) for phrase in term.synonyms]
+        typo_synonyms = [_quote(" ".join(phrase)) for phrase in term.typo_synonyms]
         words.update(term.tokens)
+        words.update(*term.typo_synonyms)
         exact_parts.append("(" + " OR ".join(["(" + " AND ".join(exact_words) + ")", *synonyms]) + ")")
-        tolerant_parts.append("(" + " OR ".join(["(" + " AND ".join(tolerant_words) + ")", *synonyms]) + ")")
+        tolerant_parts.append(
+            "(" + " OR ".join(["(" + " AND ".join(tolerant_words) + ")", *synonyms, *typo_synonyms]) + ")"
+        )
     return TextMatch(
         " AND ".join(exact_parts), " AND ".join(tolerant_parts), frozenset(words), tuple(prefixes)
     )

@@ -29,6 +29,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
+from search.typos import allowed_typos
+
 MAX_QUERY_CHARS = 1000
 """Longer query text is cut: nobody types more, and it bounds the work of a hostile query."""
 MAX_QUERY_TERMS = 10
@@ -359,11 +363,17 @@ class QueryTerm:
     A document matches the term when it has every word of ``words`` (each with its typos; the
     last one as a prefix when ``prefix`` is set), or one of the ``synonyms`` phrases as written
     (words in that order, in one field). This is how Meilisearch reads a query whose words
-    have synonyms, so that both backends find the same listings."""
+    have synonyms, so that both backends find the same listings.
+
+    ``typo_synonyms`` are the phrases of the synonym group of a phrase the typed words are a typo
+    of ("gigoteuze" is "gigoteuse": "turbulette"...), the phrase itself included: they match with
+    typo tolerance only (ranked with the typos, after what was typed). Meilisearch 1.21 applies
+    synonyms to the exact words only, so it does not find those."""
 
     words: tuple[str, ...]
     synonyms: tuple[tuple[str, ...], ...] = ()
     prefix: bool = False
+    typo_synonyms: tuple[tuple[str, ...], ...] = ()
 
     @property
     def tokens(self) -> frozenset[str]:
@@ -375,8 +385,11 @@ def expand_query(text: str) -> list[QueryTerm]:
     """The terms of a query, synonyms expanded, at most ``MAX_QUERY_TERMS``; the last word is a
     prefix unless the text ends with a space or punctuation (the word is finished).
 
+    Words that are not a synonym phrase but a typo of one (within the typos each typed word
+    allows, as in ``search.typos``) get that phrase's group as ``typo_synonyms``.
+
     >>> expand_query("lave linge")
-    [QueryTerm(words=('lave', 'linge'), synonyms=(('machine', 'laver'),), prefix=True)]
+    [QueryTerm(words=('lave', 'linge'), synonyms=(('machine', 'laver'),), prefix=True, typo_synonyms=())]
     """
     text = text[:MAX_QUERY_CHARS]
     tokens = [token.text for token in analyse(text)][: MAX_QUERY_TERMS * 2]
@@ -393,12 +406,51 @@ def expand_query(text: str) -> list[QueryTerm]:
                 index += length
                 break
         else:
-            terms.append(QueryTerm((tokens[index],)))
-            index += 1
+            near = _phrase_near(tokens, index)
+            if near is None:
+                terms.append(QueryTerm((tokens[index],)))
+                index += 1
+            else:
+                typed = tuple(tokens[index : index + len(near)])
+                terms.append(QueryTerm(typed, typo_synonyms=phrases[near]))
+                index += len(near)
     finished = not text or not _WORD.match(text[-1])
     if terms and not finished:
-        terms[-1] = QueryTerm(terms[-1].words, terms[-1].synonyms, prefix=True)
+        last = terms[-1]
+        terms[-1] = QueryTerm(last.words, last.synonyms, prefix=True, typo_synonyms=last.typo_synonyms)
     return terms
+
+
+@functools.cache
+def _phrases_by_length() -> dict[int, tuple[tuple[str, ...], ...]]:
+    by_length: dict[int, list[tuple[str, ...]]] = {}
+    for phrase in _synonym_phrases():
+        by_length.setdefault(len(phrase), []).append(phrase)
+    return {length: tuple(sorted(phrases)) for length, phrases in by_length.items()}
+
+
+def _phrase_near(tokens: Sequence[str], index: int) -> tuple[str, ...] | None:
+    """The synonym phrase the tokens from ``index`` are a typo of: the longest, then the one
+    with the fewest typos (each typed word within the typos its length allows), or None."""
+    for length in sorted(_phrases_by_length(), reverse=True):
+        typed = tokens[index : index + length]
+        if len(typed) < length:
+            continue
+        allowed = [allowed_typos(word) for word in typed]
+        best: tuple[int, tuple[str, ...]] | None = None
+        for phrase in _phrases_by_length()[length]:
+            total = 0
+            for word, candidate, typos in zip(typed, phrase, allowed, strict=True):
+                distance = Levenshtein.distance(word, candidate, score_cutoff=typos)
+                if distance > typos:
+                    break
+                total += distance
+            else:
+                if total and (best is None or total < best[0]):
+                    best = (total, phrase)
+        if best is not None:
+            return best[1]
+    return None
 
 
 # --- Settings -------------------------------------------------------------------------------

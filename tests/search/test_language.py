@@ -6,11 +6,13 @@ come out as the same index terms. The last ones show it from the reader's side, 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from search.contract import Query, SearchIndex
+from search.embedded import EmbeddedIndex
 from search.language import (
     QueryTerm,
     expand_query,
@@ -242,3 +244,40 @@ async def test_a_listing_is_found_however_the_reader_writes_it(index: SearchInde
         ("écharpes", ["scarf"]),
     ]:
         assert await ids(index, text) == expected, text
+
+
+def test_a_typo_of_a_word_with_synonyms_reaches_them() -> None:
+    [term] = expand_query("gigoteuze ")
+    assert term.words == ("gigoteuze",)
+    assert term.synonyms == ()  # not as typed: with the typos only
+    assert {("gigoteuse",), ("turbulette",), ("sac", "couchage", "bebe")} <= set(term.typo_synonyms)
+    [bag] = expand_query("sac de couchaje bébé")
+    assert bag.words == ("sac", "couchaje", "bebe")
+    assert ("gigoteuse",) in bag.typo_synonyms
+    assert expand_query("gigot")[0].typo_synonyms == ()  # too far from any phrase
+
+
+@pytest.mark.anyio
+async def test_a_typo_of_a_word_with_synonyms_finds_its_synonyms_too(tmp_path: Path) -> None:
+    """Embedded only: Meilisearch 1.21 applies synonyms to the words as typed, so "gigoteuze"
+    finds the "Gigoteuse" (a typo) there but not the "Turbulette" (its synonym)."""
+    index = EmbeddedIndex(tmp_path)
+    try:
+        await _typo_reaches_synonyms(index)
+    finally:
+        await index.close()
+
+
+async def _typo_reaches_synonyms(index: SearchIndex) -> None:
+    await index.upsert(
+        [
+            doc("sleeping-bag", "Gigoteuse hiver 0-6 mois", published_at=2),
+            doc("turbulette", "Turbulette été 6-18 mois", published_at=1),
+        ]
+    )
+    assert await ids(index, "gigoteuse") == ["sleeping-bag", "turbulette"]
+    assert set(await ids(index, "gigoteuze")) == {"sleeping-bag", "turbulette"}
+    assert set(await ids(index, "turbulete")) == {"sleeping-bag", "turbulette"}
+    # What was typed exactly still comes before what a typo reached.
+    await index.upsert([doc("typo-in-listing", "Gigoteuze polaire", published_at=3)])
+    assert (await ids(index, "gigoteuze"))[0] == "typo-in-listing"
