@@ -63,6 +63,9 @@ class Filters:
     conditions: tuple[str, ...] = ()
     genders: tuple[str, ...] = ()
     pickup_areas: tuple[str, ...] = ()
+    # Only these listings (their ids): what a saved search or a repost check asks of the listings
+    # that just changed, through the same engine and scope as the search page.
+    listing_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,7 @@ def check(query: Query) -> None:
         "conditions",
         "genders",
         "pickup_areas",
+        "listing_ids",
     ):
         _texts(name, getattr(filters, name))
     _number("min_price", filters.min_price)

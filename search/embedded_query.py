@@ -86,7 +86,9 @@ def _strings(name: str, values: Sequence[Any]) -> list[str]:
             value.encode("utf-8")
         except UnicodeEncodeError as error:
             raise InvalidQuery(f"{name}: not valid text") from error
-        checked.append(value)
+        # SQLite's JSON functions end a string at NUL ("a\x00b" would compare as "a"): removed, as
+        # the Meilisearch backend removes it.
+        checked.append(value.replace("\x00", ""))
     return checked
 
 
@@ -104,6 +106,7 @@ _SINGLE_FILTERS: tuple[tuple[str, str], ...] = (
     ("conditions", "condition"),
     ("genders", "gender"),
     ("pickup_areas", "pickup_area"),
+    ("listing_ids", "id"),
 )
 _MULTI_FILTERS: tuple[tuple[str, str], ...] = (
     ("category_ids", "category_ids"),
@@ -153,7 +156,16 @@ def _scope_only(filters: Filters) -> bool:
     """Whether the filters narrow by community and status alone (what facet_counts is kept by)."""
     return not any(
         getattr(filters, name)
-        for name in ("category_ids", "kinds", "sizes", "shoe_sizes", "conditions", "genders", "pickup_areas")
+        for name in (
+            "category_ids",
+            "kinds",
+            "sizes",
+            "shoe_sizes",
+            "conditions",
+            "genders",
+            "pickup_areas",
+            "listing_ids",
+        )
     ) and (filters.min_price is None and filters.max_price is None)
 
 

@@ -76,6 +76,7 @@ _STRING_FILTERS: tuple[tuple[str, str], ...] = (
     ("conditions", "condition"),
     ("genders", "gender"),
     ("pickup_areas", "pickup_area"),
+    ("listing_ids", "id"),
 )
 
 

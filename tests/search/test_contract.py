@@ -97,6 +97,23 @@ async def test_scope_statuses_and_filters_narrow(index: SearchIndex) -> None:
     }
 
 
+async def test_a_search_can_be_asked_of_the_listings_that_just_changed(index: SearchIndex) -> None:
+    """What a saved search does with each new listing: the same query, narrowed to those ids."""
+    await index.upsert(
+        [
+            doc("new", "Poussette Yoyo"),
+            doc("old", "Poussette canne"),
+            doc("new-bike", "Vélo enfant"),
+            doc("new-elsewhere", "Poussette", community_id="community-b"),
+        ]
+    )
+    changed = Filters(listing_ids=("new", "new-bike", "new-elsewhere"))
+    assert await ids(index, "poussete", filters=changed) == ["new"]  # typo included, scope kept
+    assert set(await ids(index, "", filters=changed)) == {"new", "new-bike"}
+    result = await index.search(Query(text="poussette", community_ids=HERE, filters=changed))
+    assert result.total == 1
+
+
 async def test_browsing_counts_follow_every_edit_and_removal(index: SearchIndex) -> None:
     await index.upsert(
         [
@@ -157,6 +174,7 @@ async def test_hostile_text_and_filters_never_widen_or_break(index: SearchIndex,
         "conditions",
         "genders",
         "pickup_areas",
+        "listing_ids",
     ):
         filters = dataclasses.replace(Filters(), **{name: (value,)})  # type: ignore[arg-type]
         assert await ids(index, "poussette", filters=filters) == []
