@@ -1,11 +1,11 @@
-"""The indexer: drains the search outbox into the index, in batches, in id order.
+"""The indexer: drains the search outbox into the index, in id order, one index call per pass.
 
 Idempotent by construction: a batch does not replay the operations it reads, it asks the
 database what is true now. The findable listings concerned get their document written, the
 others (done, removed, moved out of sight, gone) get theirs deleted. A batch handled twice (the
 index answered, then the commit failed) writes the same thing twice.
 
-A row is marked processed only once the index has taken its batch. While the index is down
+A row is marked processed only once the index has taken its pass. While the index is down
 the rows stay, each attempt is counted on them with its error (``marketplace search status``
 shows it), and the indexer waits longer and longer before the next attempt: a change is never
 lost, and the backlog drains as soon as the index answers again.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, select
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.indexing.documents import documents_for, listings_concerned
 from marketplace.indexing.models import SearchOutboxEntry
-from search.contract import SearchIndex
+from search.contract import Document, SearchIndex
 
 log = logging.getLogger("marketplace.search")
 
@@ -56,17 +57,57 @@ class Drained:
     errors: list[str] = field(default_factory=list)
 
 
-async def _next_batch(session: AsyncSession, size: int) -> list[SearchOutboxEntry]:
+async def _next_batch(session: AsyncSession, size: int, after: uuid.UUID | None) -> list[SearchOutboxEntry]:
     statement = (
         select(SearchOutboxEntry)
         .where(SearchOutboxEntry.processed_at.is_(None))
         .order_by(SearchOutboxEntry.id)
         .limit(size)
     )
+    if after is not None:  # the rows this pass has read already are still pending
+        statement = statement.where(SearchOutboxEntry.id > after)
     if session.get_bind().dialect.name == "postgresql":
         # Two workers never take the same rows; SQLite has one writer at a time anyway.
         statement = statement.with_for_update(skip_locked=True)
     return list((await session.scalars(statement)).all())
+
+
+@dataclass
+class _Pass:
+    """The rows one pass read and what the database says of their listings now."""
+
+    entries: list[SearchOutboxEntry] = field(default_factory=list)
+    documents: dict[str, Document] = field(default_factory=dict)
+    concerned: set[str] = field(default_factory=set)
+
+    @property
+    def gone(self) -> list[str]:
+        return sorted(self.concerned - self.documents.keys())
+
+
+async def _read_pass(
+    session: AsyncSession, now: datetime.datetime, batch_size: int, max_batches: int, retry: RetryDelay
+) -> _Pass | None:
+    """Read up to ``max_batches`` batches of rows and build their documents; None while the first
+    pending row waits for its retry delay."""
+    read = _Pass()
+    after: uuid.UUID | None = None
+    for _batch in range(max_batches):
+        entries = await _next_batch(session, batch_size, after)
+        if not entries:
+            break
+        first = entries[0]
+        if not read.entries and first.attempts and first.updated_at + retry.after(first.attempts) > now:
+            return None
+        concerned = await listings_concerned(session, entries)
+        read.concerned.update(str(listing_id) for listing_id in concerned)
+        for document in await documents_for(session, concerned):
+            read.documents[str(document["id"])] = document
+        read.entries.extend(entries)
+        after = entries[-1].id
+        if len(entries) < batch_size:
+            break
+    return read
 
 
 async def drain(
@@ -78,52 +119,49 @@ async def drain(
     max_batches: int = BATCHES_PER_PASS,
     retry: RetryDelay | None = None,
 ) -> Drained:
-    """Hand the pending outbox rows to ``index``, batch after batch, in the caller's transaction."""
+    """Hand the pending outbox rows to ``index``, in the caller's transaction.
+
+    The database is read batch after batch (``batch_size`` rows at a time), and the index gets
+    one ``upsert`` and one ``delete`` for the whole pass: Meilisearch indexes one large task much
+    faster than many small ones, each of which pays for the index it grows."""
     retry = retry or RetryDelay()
     report = Drained()
-    for _batch in range(max_batches):
-        entries = await _next_batch(session, batch_size)
-        if not entries:
-            break
-        first = entries[0]
-        if first.attempts and first.updated_at + retry.after(first.attempts) > now:
-            report.waiting = True
-            break
-        concerned = await listings_concerned(session, entries)
-        documents = await documents_for(session, concerned)
-        found = {document["id"] for document in documents}
-        gone = sorted(str(listing_id) for listing_id in concerned if str(listing_id) not in found)
-        try:
-            if documents:
-                await index.upsert(documents)
-            if gone:
-                await index.delete(gone)
-        except Exception as error:  # down, timeout, or refused: keep the rows, count the attempt
-            message = f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
-            for entry in entries:
-                entry.attempts += 1
-                entry.last_error = message
-                entry.updated_at = now
-            await session.flush()
-            report.failed = True
-            report.errors.append(message)
-            log.warning(
-                "search index did not take %d change(s) (attempt %d): %s",
-                len(entries),
-                first.attempts,
-                message,
-            )
-            break
-        for entry in entries:
-            entry.processed_at = now
+    read = await _read_pass(session, now, batch_size, max_batches, retry)
+    if read is None:
+        report.waiting = True
+        return report
+    if not read.entries:
+        return report
+    gone = read.gone
+    try:
+        if read.documents:
+            await index.upsert(list(read.documents.values()))
+        if gone:
+            await index.delete(gone)
+    except Exception as error:  # down, timeout, or refused: keep the rows, count the attempt
+        message = f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
+        for entry in read.entries:
             entry.attempts += 1
-            entry.last_error = ""
+            entry.last_error = message
+            entry.updated_at = now
         await session.flush()
-        report.rows += len(entries)
-        report.upserted += len(documents)
-        report.deleted += len(gone)
-        if len(entries) < batch_size:
-            break
+        report.failed = True
+        report.errors.append(message)
+        log.warning(
+            "search index did not take %d change(s) (attempt %d): %s",
+            len(read.entries),
+            read.entries[0].attempts,
+            message,
+        )
+        return report
+    for entry in read.entries:
+        entry.processed_at = now
+        entry.attempts += 1
+        entry.last_error = ""
+    await session.flush()
+    report.rows = len(read.entries)
+    report.upserted = len(read.documents)
+    report.deleted = len(gone)
     return report
 
 
