@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.models import User
 from marketplace.communities.attributes import covered_shoe_sizes, covered_sizes
-from marketplace.communities.models import Membership, MembershipStatus
+from marketplace.communities.models import Category, Community, Membership, MembershipStatus
 from marketplace.indexing.models import ChangeSubject, SearchOutboxEntry
 from marketplace.listings.importer import IMPORT_ACCOUNT_EMAIL
 from marketplace.listings.models import Listing
@@ -24,42 +25,89 @@ from marketplace.photos.display import photo_url
 from marketplace.photos.models import Photo
 from marketplace.photos.service import covers_of
 
+# What a document is built from, read as plain rows (no ORM objects: the indexer reads thousands).
+DOCUMENT_COLUMNS = (
+    Listing.id,
+    Listing.ref,
+    Listing.community_id,
+    Community.slug.label("community_slug"),
+    Community.name.label("community_name"),
+    Listing.category_id,
+    Category.name.label("category_name"),
+    Category.parent_id.label("category_parent_id"),
+    Listing.kind,
+    Listing.status,
+    Listing.title,
+    Listing.description,
+    Listing.wanted_in_exchange,
+    Listing.price_cents,
+    Listing.condition,
+    Listing.attributes,
+    Listing.pickup_area,
+    Listing.published_at,
+    Listing.created_at,
+)
 
-def listing_document(listing: Listing, cover: Photo | None = None) -> dict[str, Any]:
-    """The document of one listing (its community and category loaded), ids as strings.
+
+def _document_rows() -> Select[Any]:
+    return (
+        select(*DOCUMENT_COLUMNS)
+        .join(Community, Community.id == Listing.community_id)
+        .join(Category, Category.id == Listing.category_id)
+    )
+
+
+def document(values: Any, cover: Photo | None = None) -> dict[str, Any]:
+    """The document of one listing, from an object with the names of ``DOCUMENT_COLUMNS``.
 
     Sizes are filtered on the points of the scale they cover (a "0-6 mois" lot is found under
     "3 mois"): ``size`` and ``shoe_size`` hold those points, ``attributes`` the values as written,
     for display."""
-    category = listing.category
-    timestamp = listing.published_at or listing.created_at
-    attributes = {key: value for key, value in sorted((listing.attributes or {}).items()) if value}
+    timestamp = values.published_at or values.created_at
+    attributes = {key: value for key, value in sorted((values.attributes or {}).items()) if value}
     return {
-        "id": str(listing.id),
-        "ref": listing.ref,
-        "community_id": str(listing.community_id),
-        "community": listing.community.slug,
-        "community_name": listing.community.name,
-        "category_id": str(listing.category_id),
-        "category": category.name,
+        "id": str(values.id),
+        "ref": values.ref,
+        "community_id": str(values.community_id),
+        "community": values.community_slug,
+        "community_name": values.community_name,
+        "category_id": str(values.category_id),
+        "category": values.category_name,
         # Browsing a top-level category shows its sub-categories' listings: the index can too.
-        "category_ids": [str(item) for item in (category.id, category.parent_id) if item is not None],
-        "kind": listing.kind.value,
-        "status": listing.status.value,
-        "title": listing.title,
-        "description": listing.description,
-        "wanted_in_exchange": listing.wanted_in_exchange,
-        "price": None if listing.price_cents is None else listing.price_cents / 100,
-        "condition": listing.condition,
+        "category_ids": [
+            str(item) for item in (values.category_id, values.category_parent_id) if item is not None
+        ],
+        "kind": values.kind.value,
+        "status": values.status.value,
+        "title": values.title,
+        "description": values.description,
+        "wanted_in_exchange": values.wanted_in_exchange,
+        "price": None if values.price_cents is None else values.price_cents / 100,
+        "condition": values.condition,
         **{key: value for key, value in attributes.items() if key not in ("size", "shoe_size")},
         "size": covered_sizes(str(attributes["size"])) if "size" in attributes else [],
         "shoe_size": covered_shoe_sizes(str(attributes["shoe_size"])) if "shoe_size" in attributes else [],
         "attributes": attributes,
-        "pickup_area": listing.pickup_area,
+        "pickup_area": values.pickup_area,
         "published_at": int(timestamp.timestamp()) if timestamp else 0,
         "created_at": timestamp.isoformat() if timestamp else None,
         "cover": photo_url(cover, "thumb") if cover is not None else None,
     }
+
+
+def listing_document(listing: Listing, cover: Photo | None = None) -> dict[str, Any]:
+    """The document of a loaded listing (its community and category loaded)."""
+    values = SimpleNamespace(
+        **{column.key: getattr(listing, column.key) for column in DOCUMENT_COLUMNS if column.key in _OWN},
+        community_slug=listing.community.slug,
+        community_name=listing.community.name,
+        category_name=listing.category.name,
+        category_parent_id=listing.category.parent_id,
+    )
+    return document(values, cover)
+
+
+_OWN = frozenset(column.key for column in DOCUMENT_COLUMNS if getattr(column, "class_", None) is Listing)
 
 
 def findable() -> ColumnElement[bool]:
@@ -87,16 +135,14 @@ async def documents_for(session: AsyncSession, listing_ids: Iterable[uuid.UUID])
     documents: list[dict[str, Any]] = []
     for start in range(0, len(ids), _IDS_PER_QUERY):
         chunk = ids[start : start + _IDS_PER_QUERY]
-        listings = list(
-            (await session.scalars(select(Listing).where(Listing.id.in_(chunk), findable()))).unique()
-        )
-        documents.extend(await _documents_of(session, listings))
+        rows = (await session.execute(_document_rows().where(Listing.id.in_(chunk), findable()))).all()
+        documents.extend(await _documents_of(session, rows))
     return documents
 
 
-async def _documents_of(session: AsyncSession, listings: list[Listing]) -> list[dict[str, Any]]:
-    covers = await covers_of(session, [listing.id for listing in listings])
-    return [listing_document(listing, covers.get(listing.id)) for listing in listings]
+async def _documents_of(session: AsyncSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    covers = await covers_of(session, [row.id for row in rows])
+    return [document(row, covers.get(row.id)) for row in rows]
 
 
 async def all_documents(session: AsyncSession, batch_size: int = 500) -> AsyncIterator[list[dict[str, Any]]]:
@@ -104,14 +150,14 @@ async def all_documents(session: AsyncSession, batch_size: int = 500) -> AsyncIt
     so that the walk is stable while people keep posting."""
     after: uuid.UUID | None = None
     while True:
-        statement = select(Listing).where(findable()).order_by(Listing.id).limit(batch_size)
+        statement = _document_rows().where(findable()).order_by(Listing.id).limit(batch_size)
         if after is not None:
             statement = statement.where(Listing.id > after)
-        listings = list((await session.scalars(statement)).unique())
-        if not listings:
+        rows = (await session.execute(statement)).all()
+        if not rows:
             return
-        yield await _documents_of(session, listings)
-        after = listings[-1].id
+        yield await _documents_of(session, rows)
+        after = rows[-1].id
 
 
 async def findable_count(session: AsyncSession) -> int:

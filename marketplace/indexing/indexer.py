@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.indexing.documents import documents_for, listings_concerned
@@ -32,6 +34,8 @@ BATCH_SIZE = 500
 # several passes, so that a pass never holds its rows for long.
 BATCHES_PER_PASS = 20
 ERROR_MAX_LENGTH = 2000
+# Ids per UPDATE: well under the bound parameters SQLite and asyncpg accept in one statement.
+MARKED_PER_STATEMENT = 1000
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,16 @@ class Drained:
     errors: list[str] = field(default_factory=list)
 
 
-async def _next_batch(session: AsyncSession, size: int, after: uuid.UUID | None) -> list[SearchOutboxEntry]:
+async def _next_batch(session: AsyncSession, size: int, after: uuid.UUID | None) -> list[Any]:
+    """Pending rows as plain rows (the indexer reads thousands; it updates them in bulk)."""
     statement = (
-        select(SearchOutboxEntry)
+        select(
+            SearchOutboxEntry.id,
+            SearchOutboxEntry.subject,
+            SearchOutboxEntry.subject_id,
+            SearchOutboxEntry.attempts,
+            SearchOutboxEntry.updated_at,
+        )
         .where(SearchOutboxEntry.processed_at.is_(None))
         .order_by(SearchOutboxEntry.id)
         .limit(size)
@@ -69,14 +80,14 @@ async def _next_batch(session: AsyncSession, size: int, after: uuid.UUID | None)
     if session.get_bind().dialect.name == "postgresql":
         # Two workers never take the same rows; SQLite has one writer at a time anyway.
         statement = statement.with_for_update(skip_locked=True)
-    return list((await session.scalars(statement)).all())
+    return list((await session.execute(statement)).all())
 
 
 @dataclass
 class _Pass:
     """The rows one pass read and what the database says of their listings now."""
 
-    entries: list[SearchOutboxEntry] = field(default_factory=list)
+    entries: list[Any] = field(default_factory=list)
     documents: dict[str, Document] = field(default_factory=dict)
     concerned: set[str] = field(default_factory=set)
 
@@ -110,6 +121,27 @@ async def _read_pass(
     return read
 
 
+async def _mark(
+    session: AsyncSession, entries: Sequence[Any], now: datetime.datetime, *, last_error: str, processed: bool
+) -> None:
+    """Count the attempt on ``entries`` (processed, or kept with its error), in bulk."""
+    values: dict[str, Any] = {
+        "attempts": SearchOutboxEntry.attempts + 1,
+        "last_error": last_error,
+        "updated_at": now,
+    }
+    if processed:
+        values["processed_at"] = now
+    ids = [entry.id for entry in entries]
+    for start in range(0, len(ids), MARKED_PER_STATEMENT):
+        await session.execute(
+            update(SearchOutboxEntry)
+            .where(SearchOutboxEntry.id.in_(ids[start : start + MARKED_PER_STATEMENT]))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def drain(
     session: AsyncSession,
     index: SearchIndex,
@@ -140,25 +172,17 @@ async def drain(
             await index.delete(gone)
     except Exception as error:  # down, timeout, or refused: keep the rows, count the attempt
         message = f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
-        for entry in read.entries:
-            entry.attempts += 1
-            entry.last_error = message
-            entry.updated_at = now
-        await session.flush()
+        await _mark(session, read.entries, now, last_error=message, processed=False)
         report.failed = True
         report.errors.append(message)
         log.warning(
             "search index did not take %d change(s) (attempt %d): %s",
             len(read.entries),
-            read.entries[0].attempts,
+            read.entries[0].attempts + 1,
             message,
         )
         return report
-    for entry in read.entries:
-        entry.processed_at = now
-        entry.attempts += 1
-        entry.last_error = ""
-    await session.flush()
+    await _mark(session, read.entries, now, last_error="", processed=True)
     report.rows = len(read.entries)
     report.upserted = len(read.documents)
     report.deleted = len(gone)
