@@ -6,24 +6,27 @@ import uuid
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.exceptions import NotAuthorizedException
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from marketplace.accounts.auth import end_session, start_session
-from marketplace.accounts.dependencies import ACCOUNT_DEPENDENCIES, client_address
+from marketplace.accounts.dependencies import ACCOUNT_DEPENDENCIES, client_address, with_mails
 from marketplace.accounts.models import User
 from marketplace.accounts.schemas import (
+    Accepted,
     Credentials,
+    EmailChange,
     NewTokenOut,
     PasswordChange,
+    ProfileInput,
     RegisterInput,
     TokenInput,
     TokenOut,
     UserOut,
 )
 from marketplace.accounts.service import ApiTokenService, UserService
-from marketplace.accounts.throttle import LoginThrottle
+from marketplace.accounts.throttle import LoginThrottle, MailThrottle
 from marketplace.web.i18n import gettext as _
 from marketplace.web.openapi import errors
 
@@ -52,10 +55,70 @@ class AuthApi(Controller):
     tags = ["accounts"]
     dependencies = ACCOUNT_DEPENDENCIES
 
-    @post("/register", operation_id="register", responses=errors(400, 403, 409), status_code=HTTP_201_CREATED)
-    async def register(self, data: RegisterInput, users: UserService) -> UserOut:
-        user = await users.register(email=data.email, password=data.password, display_name=data.display_name)
+    @post(
+        "/register", operation_id="register", responses=errors(400, 403, 429), status_code=HTTP_202_ACCEPTED
+    )
+    async def register(
+        self,
+        data: RegisterInput,
+        users: UserService,
+        mail_throttle: MailThrottle,
+        request: Request[Any, Any, Any],
+    ) -> Response[Accepted]:
+        """The same answer whether the address is new (a verification link is mailed, valid 48 h)
+        or already has an account (its owner is told that somebody tried)."""
+        await mail_throttle.count(data.email, client_address(request))
+        mail = await users.sign_up(email=data.email, password=data.password, display_name=data.display_name)
+        return with_mails(
+            Response(Accepted(detail=_("Vérifiez votre boîte mail.")), status_code=HTTP_202_ACCEPTED),
+            request,
+            mail,
+        )
+
+    @post(
+        "/verification",
+        operation_id="resendVerification",
+        responses=errors(400, 401, 403, 429),
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def resend_verification(
+        self, user: User, users: UserService, mail_throttle: MailThrottle, request: Request[Any, Any, Any]
+    ) -> Response[Accepted]:
+        await mail_throttle.count(user.email, client_address(request))
+        mail = await users.resend_verification(user)
+        return with_mails(
+            Response(Accepted(detail=_("Vérifiez votre boîte mail.")), status_code=HTTP_202_ACCEPTED),
+            request,
+            mail,
+        )
+
+    @patch("/me", operation_id="changeProfile", responses=errors(400, 401, 403))
+    async def change_profile(self, data: ProfileInput, user: User, users: UserService) -> UserOut:
+        user = await users.change_display_name(user, data.display_name)
         return msgspec.convert(user, UserOut, from_attributes=True)
+
+    @post(
+        "/email",
+        operation_id="changeEmail",
+        responses=errors(400, 401, 403, 429),
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def change_email(
+        self,
+        data: EmailChange,
+        user: User,
+        users: UserService,
+        mail_throttle: MailThrottle,
+        request: Request[Any, Any, Any],
+    ) -> Response[Accepted]:
+        """A confirmation link goes to the new address; it replaces the old one once followed."""
+        await mail_throttle.count(data.email, client_address(request))
+        mail = await users.request_email_change(user, data.email, data.password)
+        return with_mails(
+            Response(Accepted(detail=_("Vérifiez votre boîte mail.")), status_code=HTTP_202_ACCEPTED),
+            request,
+            mail,
+        )
 
     @post("/login", operation_id="login", responses=errors(400, 401, 403, 429), status_code=HTTP_200_OK)
     async def login(

@@ -18,6 +18,7 @@ from litestar.middleware.session.server_side import ServerSideSessionBackend, Se
 from litestar.types import Empty, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.accounts import service as account_service
 from marketplace.accounts.models import User
 from marketplace.accounts.service import ApiTokenService, UserService
 from marketplace.web.i18n import gettext as _
@@ -104,9 +105,8 @@ async def provide_user(viewer: Viewer) -> User:
 def start_session(request: Request[Any, Any, Any], user: User) -> None:
     """Sign ``user`` in under a new session id, so that an id planted before login is worthless."""
     request.scope[_ROTATE] = True  # type: ignore[literal-required]
-    request.set_session(
-        {SESSION_USER: str(user.id), SESSION_AUTH_AT: datetime.datetime.now(datetime.UTC).isoformat()}
-    )
+    # The service's clock, which a password change also reads: a test that moves it moves both.
+    request.set_session({SESSION_USER: str(user.id), SESSION_AUTH_AT: account_service.clock().isoformat()})
 
 
 def end_session(request: Request[Any, Any, Any]) -> None:

@@ -38,6 +38,22 @@ class UserOut(msgspec.Struct):
     email: str
     display_name: str
     is_admin: bool
+    is_verified: bool  # whether the address is confirmed (posting and messages wait for it)
+
+
+class Accepted(msgspec.Struct):
+    """The answer that tells nothing more than "done, look in the mailbox"."""
+
+    detail: str
+
+
+class ProfileInput(msgspec.Struct):
+    display_name: str
+
+
+class EmailChange(msgspec.Struct):
+    email: str
+    password: str
 
 
 class TokenOut(msgspec.Struct):

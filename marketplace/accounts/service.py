@@ -1,12 +1,25 @@
-"""Every write on accounts: registration, password changes, API tokens."""
+"""Every write on accounts: registration, verification, password changes and resets, address
+changes, API tokens.
+
+Links mailed to people (``AccountLink``) follow OWASP's forgot-password cheat sheet: a random
+secret of 256 bits, only its SHA-256 stored, single use, short-lived (verification and address
+change 48 h, password reset 1 h), a new one voiding the older ones of the same purpose. The
+service returns what must be mailed (``AccountMail``, with the secret) instead of sending it:
+the controller sends it once the transaction has committed (see ``accounts/mail.py``).
+
+Answers never tell whether an address has an account: a sign-up with a taken address looks the
+same as a new one (its owner is told by mail), and so does a reset asked for an unknown address.
+"""
 
 from __future__ import annotations
 
 import datetime
+import enum
 import hashlib
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
@@ -14,7 +27,7 @@ from sqlalchemy import select, update
 
 from marketplace.accounts import passwords
 from marketplace.accounts.emails import normalise_email
-from marketplace.accounts.models import ApiToken, User
+from marketplace.accounts.models import AccountLink, ApiToken, LinkPurpose, User
 from marketplace.errors import Conflict, InvalidInput, NotFound
 from marketplace.web.i18n import current_language
 from marketplace.web.i18n import gettext as _
@@ -27,8 +40,64 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _now() -> datetime.datetime:
+def clock() -> datetime.datetime:
+    """Now; tests move it (``monkeypatch.setattr(service, "clock", ...)``) to reach an expiry."""
     return datetime.datetime.now(datetime.UTC)
+
+
+def _now() -> datetime.datetime:
+    return clock()
+
+
+LINK_VALIDITY: dict[LinkPurpose, datetime.timedelta] = {
+    LinkPurpose.VERIFY_EMAIL: datetime.timedelta(hours=48),
+    LinkPurpose.RESET_PASSWORD: datetime.timedelta(hours=1),
+    LinkPurpose.CHANGE_EMAIL: datetime.timedelta(hours=48),
+}
+
+
+class MailKind(enum.StrEnum):
+    VERIFY = "verify"  # "confirm your address" (a link)
+    RESET = "reset"  # "choose a new password" (a link)
+    CHANGE = "change"  # to the new address: "confirm this address" (a link)
+    CHANGED = "changed"  # to the old address: "your address was replaced"
+    SIGNUP_ATTEMPT = "signup_attempt"  # to the owner of a taken address
+    PASSWORD_RESET_DONE = "password_reset_done"  # noqa: S105 (a kind of mail) "your password was changed"
+
+
+@dataclass(frozen=True)
+class AccountMail:
+    """An account e-mail to send once the change commits; ``secret`` goes in its link."""
+
+    kind: MailKind
+    to_email: str
+    display_name: str
+    language: str
+    secret: str = ""
+
+
+def mail_to(user: User, kind: MailKind, secret: str = "", email: str | None = None) -> AccountMail:
+    return AccountMail(kind, email or user.email, user.display_name, user.language or "fr", secret)
+
+
+def _check_display_name(display_name: str) -> str | None:
+    if not display_name:
+        return _("Indiquez un nom affiché.")
+    if len(display_name) > 80:
+        return _("Le nom affiché doit faire au plus 80 caractères.")
+    return None
+
+
+def _check_email(email: str) -> str | None:
+    if not EMAIL_PATTERN.match(email) or len(email) > 320:
+        return _("Adresse e-mail invalide.")
+    return None
+
+
+def invalid_link() -> InvalidInput:
+    return InvalidInput(
+        "token", _("Ce lien n'est plus valable : il a expiré ou a déjà servi. Demandez-en un nouveau.")
+    )
 
 
 def check_password_rules(password: str, field: str = "password") -> None:
@@ -45,17 +114,18 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
 
     repository_type = Repo
 
-    async def register(self, *, email: str, password: str, display_name: str, is_admin: bool = False) -> User:
-        """Create an account; the email is unique, case-insensitively."""
+    async def register(
+        self, *, email: str, password: str, display_name: str, is_admin: bool = False, verified: bool = True
+    ) -> User:
+        """Create an account whose address is vouched for: the operator's command, the demo, the
+        tests' fixtures (verified unless told). The public sign-up is ``sign_up``."""
         email = normalise_email(email)
         display_name = display_name.strip()
         errors: dict[str, str] = {}
-        if not EMAIL_PATTERN.match(email) or len(email) > 320:
-            errors["email"] = _("Adresse e-mail invalide.")
-        if not display_name:
-            errors["display_name"] = _("Indiquez un nom affiché.")
-        elif len(display_name) > 80:
-            errors["display_name"] = _("Le nom affiché doit faire au plus 80 caractères.")
+        if problem := _check_email(email):
+            errors["email"] = problem
+        if problem := _check_display_name(display_name):
+            errors["display_name"] = problem
         try:
             check_password_rules(password)
         except InvalidInput as error:
@@ -70,8 +140,153 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             password_hash=await passwords.hash_password(password),
             is_admin=is_admin,
             language=current_language.get(),  # the e-mails' language: the one they registered in
+            email_verified_at=_now() if verified else None,
         )
         return await self.create(user)
+
+    async def sign_up(self, *, email: str, password: str, display_name: str) -> AccountMail:
+        """The public registration: what to mail, the same whether the address is taken or not.
+
+        A new address gets an unverified account and a link valid 48 h; a taken one gets no
+        account, and its owner a mail saying that somebody tried (OWASP: no account oracle)."""
+        email = normalise_email(email)
+        try:
+            user = await self.register(
+                email=email, password=password, display_name=display_name, verified=False
+            )
+        except Conflict:
+            existing = await self.by_email(email)
+            assert existing is not None  # the conflict was on this address
+            await passwords.hash_password(password)  # as long as a real sign-up takes
+            return mail_to(existing, MailKind.SIGNUP_ATTEMPT)
+        secret = await self.issue_link(user, LinkPurpose.VERIFY_EMAIL)
+        return mail_to(user, MailKind.VERIFY, secret)
+
+    async def issue_link(self, user: User, purpose: LinkPurpose, email: str | None = None) -> str:
+        """A new single-use link for ``user`` (older unused ones of ``purpose`` stop working);
+        returns its secret, which is mailed and never stored."""
+        session = self.repository.session
+        now = _now()
+        await session.execute(
+            update(AccountLink)
+            .where(
+                AccountLink.user_id == user.id, AccountLink.purpose == purpose, AccountLink.used_at.is_(None)
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        secret = secrets.token_urlsafe(32)
+        session.add(
+            AccountLink(
+                user_id=user.id,
+                purpose=purpose,
+                digest=token_digest(secret),
+                email=email or user.email,
+                expires_at=now + LINK_VALIDITY[purpose],
+            )
+        )
+        await session.flush()
+        return secret
+
+    async def _use_link(self, secret: str, purpose: LinkPurpose) -> tuple[AccountLink, User]:
+        """The link of ``secret`` and its account, now used; 400 if unknown, used or expired."""
+        session = self.repository.session
+        link = await session.scalar(
+            select(AccountLink).where(
+                AccountLink.digest == token_digest(secret), AccountLink.purpose == purpose
+            )
+        )
+        now = _now()
+        if link is None or link.used_at is not None or link.expires_at <= now:
+            raise invalid_link()
+        # Conditional, so that two clicks at once cannot both use it.
+        won = await session.execute(
+            update(AccountLink)
+            .where(AccountLink.id == link.id, AccountLink.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            raise invalid_link()
+        user = await self.get_one_or_none(User.id == link.user_id)
+        if user is None or not user.is_active:
+            raise invalid_link()
+        return link, user
+
+    async def resend_verification(self, user: User) -> AccountMail | None:
+        """A new verification link for ``user``, or None if already verified."""
+        if user.is_verified:
+            return None
+        return mail_to(user, MailKind.VERIFY, await self.issue_link(user, LinkPurpose.VERIFY_EMAIL))
+
+    async def verify_email(self, secret: str) -> User:
+        link, user = await self._use_link(secret, LinkPurpose.VERIFY_EMAIL)
+        if link.email != user.email:
+            raise invalid_link()  # sent to an address the account no longer has
+        if user.email_verified_at is None:
+            user.email_verified_at = _now()
+        return await self.update(user)
+
+    async def request_password_reset(self, email: str) -> AccountMail | None:
+        """The reset mail for the account of ``email``, or None (the caller answers the same)."""
+        user = await self.by_email(email)
+        if user is None or not user.is_active:
+            return None
+        return mail_to(user, MailKind.RESET, await self.issue_link(user, LinkPurpose.RESET_PASSWORD))
+
+    async def check_reset_link(self, secret: str) -> None:
+        """400 unless ``secret`` is a reset link still usable (the form is shown only then)."""
+        link = await self.repository.session.scalar(
+            select(AccountLink).where(
+                AccountLink.digest == token_digest(secret), AccountLink.purpose == LinkPurpose.RESET_PASSWORD
+            )
+        )
+        if link is None or link.used_at is not None or link.expires_at <= _now():
+            raise invalid_link()
+
+    async def reset_password(self, secret: str, new_password: str) -> tuple[User, AccountMail]:
+        """A new password through a reset link: every session and API token signed out."""
+        check_password_rules(new_password, field="new_password")  # before the link is used up
+        _link, user = await self._use_link(secret, LinkPurpose.RESET_PASSWORD)
+        if user.email_verified_at is None:
+            user.email_verified_at = _now()  # the link reached them: the address is theirs
+        user = await self.set_password(user, new_password)
+        return user, mail_to(user, MailKind.PASSWORD_RESET_DONE)
+
+    async def change_display_name(self, user: User, display_name: str) -> User:
+        display_name = display_name.strip()
+        if problem := _check_display_name(display_name):
+            raise InvalidInput("display_name", problem)
+        user.display_name = display_name
+        return await self.update(user)
+
+    async def request_email_change(self, user: User, new_email: str, password: str) -> AccountMail | None:
+        """A confirmation link to ``new_email``; the address changes only once it is followed.
+
+        Asks the password again (OWASP: re-authenticate before a sensitive change). A taken
+        address gets the same answer, and its owner the sign-up attempt mail instead of a link."""
+        new_email = normalise_email(new_email)
+        if problem := _check_email(new_email):
+            raise InvalidInput("email", problem)
+        if not await passwords.verify_password(user.password_hash, password):
+            raise InvalidInput("password", _("Le mot de passe est incorrect."))
+        if new_email == user.email:
+            raise InvalidInput("email", _("C'est déjà votre adresse."))
+        owner = await self.by_email(new_email)
+        if owner is not None:
+            return mail_to(owner, MailKind.SIGNUP_ATTEMPT)
+        secret = await self.issue_link(user, LinkPurpose.CHANGE_EMAIL, new_email)
+        return mail_to(user, MailKind.CHANGE, secret, email=new_email)
+
+    async def confirm_email_change(self, secret: str) -> tuple[User, AccountMail]:
+        """The new address replaces the old one, verified; the old address is told."""
+        link, user = await self._use_link(secret, LinkPurpose.CHANGE_EMAIL)
+        if await self.by_email(link.email) is not None:
+            raise Conflict(_("Cette adresse est déjà celle d'un autre compte."))
+        told = mail_to(user, MailKind.CHANGED)  # to the old address, with the new one hidden
+        user.email = link.email
+        user.email_verified_at = _now()
+        return await self.update(user), told
 
     async def by_email(self, email: str) -> User | None:
         return await self.get_one_or_none(User.email == normalise_email(email))
@@ -80,7 +295,7 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         """The user whose credentials these are, or None (same cost whether the email exists)."""
         user = await self.by_email(email)
         valid = await passwords.verify_password(user.password_hash if user else None, password)
-        if user is None or not valid or not user.is_active:
+        if user is None or not valid or not user.is_active or user.deleted_at is not None:
             return None
         return user
 

@@ -110,3 +110,49 @@ class LoginThrottle:
 
     async def record_success(self, email: str) -> None:
         await self.store.delete(_key("account", normalise_email(email)))
+
+
+# Mails a person can have sent (verification, reset, address change): per address, and per
+# client, in an hour. Counted whether the address has an account or not, so the limit tells
+# nothing either (OWASP forgot-password cheat sheet: rate-limit, same answer).
+MAILS_PER_ADDRESS = 5
+MAILS_PER_CLIENT = 20
+MAIL_WINDOW_SECONDS = 60 * 60
+
+
+def too_many_mails(retry_after: float) -> TooManyAttempts:
+    minutes = max(1, math.ceil(retry_after / 60))
+    return TooManyAttempts(
+        ngettext(
+            "Trop de demandes d'e-mail. Réessayez dans %(num)s minute.",
+            "Trop de demandes d'e-mail. Réessayez dans %(num)s minutes.",
+            minutes,
+        ),
+        retry_after=max(1, math.ceil(retry_after)),
+    )
+
+
+class MailThrottle:
+    """How many account e-mails an address and a client may ask for in an hour (429 beyond)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def count(self, email: str, client: str) -> None:
+        """Count one more request for ``email`` from ``client``; 429 if either is over its limit."""
+        keys = (
+            (_key("mail-to", normalise_email(email)), MAILS_PER_ADDRESS),
+            (_key("mail-from", client), MAILS_PER_CLIENT),
+        )
+        for key, limit in keys:
+            used = Failures.parse(await self.store.get(key)).count
+            if used >= limit:
+                raise too_many_mails(await self.store.expires_in(key) or MAIL_WINDOW_SECONDS)
+        for key, _limit in keys:
+            failures = Failures.parse(await self.store.get(key))
+            remaining = await self.store.expires_in(key) if failures.count else None
+            await self.store.set(
+                key,
+                Failures(failures.count + 1, time.time()).encode(),
+                expires_in=remaining or MAIL_WINDOW_SECONDS,
+            )

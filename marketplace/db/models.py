@@ -1,6 +1,6 @@
 """Imports every model so that Alembic and the metadata see the whole schema."""
 
-from marketplace.accounts.models import ApiToken, User
+from marketplace.accounts.models import AccountLink, ApiToken, User
 from marketplace.communities.models import Category, Community, Membership
 from marketplace.db.store_model import StoreItem
 from marketplace.exchanges.models import Block, Conversation, Draw, Handover, Message, MessageReport
@@ -10,6 +10,7 @@ from marketplace.notifications.models import EmailOutboxEntry, Notification, Not
 from marketplace.photos.models import Photo
 
 __all__ = [
+    "AccountLink",
     "ApiToken",
     "Block",
     "Category",
