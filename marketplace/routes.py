@@ -6,6 +6,7 @@ from litestar.types import ControllerRouterHandler
 
 from marketplace.accounts.api import AuthApi
 from marketplace.accounts.pages import AccountPages
+from marketplace.alerts.routes import ROUTES as ALERT_ROUTES
 from marketplace.communities.routes import ROUTES as COMMUNITY_ROUTES
 from marketplace.discovery.routes import ROUTES as DISCOVERY_ROUTES
 from marketplace.exchanges.routes import ROUTES as EXCHANGE_ROUTES
@@ -27,4 +28,5 @@ ROUTES: list[ControllerRouterHandler] = [
     *EXCHANGE_ROUTES,
     *DISCOVERY_ROUTES,
     *NOTIFICATION_ROUTES,
+    *ALERT_ROUTES,
 ]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import anyio
 from litestar import Litestar
 
+from marketplace.alerts import scheduled as alerts_scheduled
 from marketplace.exchanges import scheduled as exchanges_scheduled
 from marketplace.indexing import scheduled as indexing_scheduled
 from marketplace.jobs import Job, registry
@@ -36,7 +37,13 @@ from marketplace.settings import Settings
 log = logging.getLogger("marketplace.worker")
 
 # The domains whose jobs the worker runs: importing a scheduled module registers its jobs.
-SCHEDULED = (listings_scheduled, indexing_scheduled, exchanges_scheduled, notifications_scheduled)
+SCHEDULED = (
+    listings_scheduled,
+    indexing_scheduled,
+    exchanges_scheduled,
+    notifications_scheduled,
+    alerts_scheduled,
+)
 
 # Keys of ``app.state`` in embedded mode: options set before startup (tests), the running worker.
 OPTIONS_STATE_KEY = "worker_options"

@@ -1,6 +1,7 @@
 """Imports every model so that Alembic and the metadata see the whole schema."""
 
 from marketplace.accounts.models import AccountLink, ApiToken, User
+from marketplace.alerts.models import AlertMatch, MatchedChange, SavedSearch
 from marketplace.communities.models import Category, Community, Membership
 from marketplace.db.store_model import StoreItem
 from marketplace.exchanges.models import Block, Conversation, Draw, Handover, Message, MessageReport
@@ -11,6 +12,7 @@ from marketplace.photos.models import Photo
 
 __all__ = [
     "AccountLink",
+    "AlertMatch",
     "ApiToken",
     "Block",
     "Category",
@@ -20,12 +22,14 @@ __all__ = [
     "EmailOutboxEntry",
     "Handover",
     "Listing",
+    "MatchedChange",
     "Membership",
     "Message",
     "MessageReport",
     "Notification",
     "NotificationPreference",
     "Photo",
+    "SavedSearch",
     "SearchOutboxEntry",
     "StoreItem",
     "User",

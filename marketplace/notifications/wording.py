@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from marketplace.communities.attributes import value_label
 from marketplace.notifications.models import Notification
 from marketplace.web.i18n import N_, ngettext
 from marketplace.web.i18n import gettext as _
@@ -164,4 +165,70 @@ def describe(
             link=_listing_link(first),
             link_label=_("Voir l'annonce"),
         )
+    if event.startswith("alerts."):
+        return _alert_wording(first, data, title)
     return Wording(title=title or _("Nouvelle notification"), link=_listing_link(first))
+
+
+# --- alerts (saved searches, wanted listings, sizes that move on) -------------------------------
+
+
+def _sizes_text(data: Mapping[str, object]) -> str:
+    sizes = [value_label(str(size)) for size in data.get("sizes") or []]  # type: ignore[attr-defined]
+    shoes = data.get("shoe_sizes") or []
+    sizes += [_("pointure %(size)s", size=str(size)) for size in shoes]  # type: ignore[attr-defined]
+    return ", ".join(sizes)
+
+
+def _alert_wording(first: Notification, data: Mapping[str, object], title: str) -> Wording:
+    event = first.event
+    search = str(data.get("search_name", ""))
+    if event == "alerts.match":
+        return Wording(
+            title=_("Nouvelle annonce pour votre alerte « %(search)s »", search=search),
+            lines=[_("« %(title)s » correspond à votre recherche.", title=title)],
+            link=_listing_link(first),
+            link_label=_("Voir l'annonce"),
+        )
+    if event == "alerts.wanted":
+        wanted = str(data.get("wanted_title", ""))
+        return Wording(
+            title=_("Quelqu'un propose ce que vous cherchez : « %(title)s »", title=title),
+            lines=[_("Cette annonce correspond à votre demande « %(wanted)s ».", wanted=wanted)],
+            link=_listing_link(first),
+            link_label=_("Voir l'annonce"),
+        )
+    if event == "alerts.digest":
+        items = list(data.get("items") or [])  # type: ignore[call-overload]
+        count = int(data.get("count") or len(items))  # type: ignore[call-overload]
+        lines = [
+            _(
+                "« %(title)s » (alerte « %(search)s »)",
+                title=item.get("listing_title", ""),
+                search=item.get("search_name", ""),
+            )
+            for item in items
+        ]
+        if count > len(items):
+            lines.append(_("… et %(num)s autres sur la page de vos alertes.", num=count - len(items)))
+        return Wording(
+            title=ngettext(
+                "%(num)s nouvelle annonce pour vos alertes",
+                "%(num)s nouvelles annonces pour vos alertes",
+                count,
+            ),
+            lines=lines,
+            link=_listing_link(first) if count == 1 and first.listing_id else "/alertes",
+            link_label=_("Voir l'annonce") if count == 1 and first.listing_id else _("Voir mes alertes"),
+        )
+    if event == "alerts.size_grown":
+        return Wording(
+            title=_("Votre alerte « %(search)s » passe à la taille suivante", search=search),
+            lines=[
+                _("Elle cherche désormais : %(sizes)s.", sizes=_sizes_text(data)),
+                _("Vous pouvez changer la taille ou arrêter qu'elle avance depuis la page de vos alertes."),
+            ],
+            link="/alertes",
+            link_label=_("Voir mes alertes"),
+        )
+    return Wording(title=title or _("Nouvelle notification"), link="/alertes")

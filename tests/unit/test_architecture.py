@@ -47,6 +47,7 @@ DOMAINS = (
     "marketplace.discovery",
     "marketplace.notifications",
     "marketplace.exchanges",
+    "marketplace.alerts",
 )
 CONTROLLER_NAMES = {"api", "pages", "routes", "dependencies", "serving", "schemas", "scheduled"}
 TOP = ("marketplace.web", "marketplace.db")  # what is neither foundation nor a domain there
