@@ -135,7 +135,7 @@ class CommunitiesApi(Controller):
         communities: CommunityService,
     ) -> CommunityOut:
         require(access.require_admin)
-        community = await communities.update_community(community, **data.changes())
+        community = await communities.update_community(community, user, **data.changes())
         return CommunityOut.of(community, access.membership)
 
     # --- membership ----------------------------------------------------------------------------
@@ -262,7 +262,7 @@ class CommunitiesApi(Controller):
     ) -> MembershipOut:
         """Community admins promote members to moderator or admin, and demote them."""
         require(access.require_admin)
-        return MembershipOut.of(await communities.set_role(community, user_id, data.role))
+        return MembershipOut.of(await communities.set_role(community, user_id, data.role, actor=user))
 
     # --- categories ----------------------------------------------------------------------------
 

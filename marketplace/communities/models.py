@@ -49,6 +49,10 @@ class Community(Base):
     join_question: Mapped[str] = mapped_column(Text, default="")
     pickup_areas: Mapped[list[str]] = mapped_column(JSON, default=list)
     listing_lifetime_days: Mapped[int] = mapped_column(Integer, default=30)
+    # Posting rules (0: no rule): active listings per member, and the days before the same member
+    # may post a near-identical listing again (see moderation/reposts.py).
+    max_active_listings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    repost_delay_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Membership(Base):

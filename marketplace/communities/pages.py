@@ -76,6 +76,12 @@ def lifetime_of(form: dict[str, Any]) -> int:
     return int(raw) if raw.isdigit() and len(raw) < 6 else 0
 
 
+def count_of(form: dict[str, Any], key: str) -> int:
+    """A whole number typed (blank: 0, no rule); -1 (refused by the service) when not a number."""
+    raw = text(form, key) or "0"
+    return int(raw) if raw.isdigit() and len(raw) < 6 else -1
+
+
 def community_form_context(form: dict[str, Any], errors: dict[str, str], **context: Any) -> dict[str, Any]:
     chosen = form.get("pickup_areas", [])
     return {
@@ -107,6 +113,8 @@ def form_of(community: Community) -> dict[str, Any]:
         "pickup_areas": known,
         "other_areas": ", ".join(area for area in community.pickup_areas if area not in QUARTIERS),
         "listing_lifetime_days": community.listing_lifetime_days,
+        "max_active_listings": community.max_active_listings,
+        "repost_delay_days": community.repost_delay_days,
     }
 
 
@@ -262,6 +270,7 @@ class CommunityPages(Controller):
         try:
             await communities.update_community(
                 community,
+                user,
                 name=text(data, "name"),
                 description=text(data, "description"),
                 rules=text(data, "rules"),
@@ -270,6 +279,8 @@ class CommunityPages(Controller):
                 join_question=text(data, "join_question"),
                 pickup_areas=pickup_areas_of(data),
                 listing_lifetime_days=lifetime_of(data),
+                max_active_listings=count_of(data, "max_active_listings"),
+                repost_delay_days=count_of(data, "repost_delay_days"),
             )
         except InvalidInput as error:
             return render(

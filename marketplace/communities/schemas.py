@@ -67,6 +67,8 @@ class CommunityPatch(msgspec.Struct):
     join_question: str | UnsetType = UNSET
     pickup_areas: list[str] | UnsetType = UNSET
     listing_lifetime_days: int | UnsetType = UNSET
+    max_active_listings: int | UnsetType = UNSET
+    repost_delay_days: int | UnsetType = UNSET
 
     def changes(self) -> dict[str, Any]:
         return set_fields(self)
@@ -100,6 +102,8 @@ class CommunityOut(msgspec.Struct):
     join_question: str
     pickup_areas: list[str]
     listing_lifetime_days: int
+    max_active_listings: int
+    repost_delay_days: int
     created_at: datetime.datetime
     # The reader's own membership (any status, so that an applicant sees a rejection message).
     my_membership: MembershipOut | None

@@ -16,6 +16,7 @@ always keeps somebody to run it.
 from __future__ import annotations
 
 import datetime
+import enum
 import re
 import uuid
 from collections.abc import Sequence
@@ -40,6 +41,8 @@ from marketplace.communities.models import (
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.indexing.changes import record_change
 from marketplace.indexing.models import ChangeSubject
+from marketplace.moderation.audit import record_audit
+from marketplace.moderation.audit_model import AuditAction
 from marketplace.notifications.models import NotificationKind
 from marketplace.notifications.record import notify
 from marketplace.web.i18n import gettext as _
@@ -55,6 +58,8 @@ MESSAGE_MAX = 1000
 AREA_MAX = 80
 AREAS_MAX = 50
 LIFETIME_MIN, LIFETIME_MAX = 1, 365
+ACTIVE_LISTINGS_MAX = 1000  # the highest cap an admin may set (0: no cap)
+REPOST_DELAY_MAX = 365  # days (0: no delay)
 
 # The fields an admin may change after creation (the slug is part of every URL: it stays).
 EDITABLE_FIELDS = (
@@ -66,6 +71,8 @@ EDITABLE_FIELDS = (
     "join_question",
     "pickup_areas",
     "listing_lifetime_days",
+    "max_active_listings",
+    "repost_delay_days",
 )
 
 
@@ -136,6 +143,25 @@ def _check_fields(fields: dict[str, Any]) -> dict[str, Any]:
             )
         else:
             cleaned["listing_lifetime_days"] = days
+    bounded = (
+        (
+            "max_active_listings",
+            ACTIVE_LISTINGS_MAX,
+            _("Le nombre maximal d'annonces en ligne par membre va de 0 (sans limite) à %(max)s."),
+        ),
+        (
+            "repost_delay_days",
+            REPOST_DELAY_MAX,
+            _("Le délai avant de republier une annonce semblable va de 0 (aucun) à %(max)s jours."),
+        ),
+    )
+    for key, high, message in bounded:
+        if key in fields:
+            value = fields[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+                errors[key] = message % {"max": high}
+            else:
+                cleaned[key] = value
     if errors:
         raise InvalidInput.many(errors)
     return cleaned
@@ -215,16 +241,30 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
         await self.repository.session.flush()
         return community
 
-    async def update_community(self, community: Community, **changes: Any) -> Community:
+    async def update_community(
+        self, community: Community, actor: User | None = None, **changes: Any
+    ) -> Community:
         """Change the settings named in ``changes`` (any of ``EDITABLE_FIELDS``).
 
-        A new name or visibility changes what readers find: it is recorded for the search index."""
+        A new name or visibility changes what readers find: it is recorded for the search index.
+        What changed lands in the community's audit log, with ``actor``."""
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise InvalidInput(sorted(unknown)[0], _("Ce champ ne se modifie pas."))
         seen_before = (community.name, community.visibility)
+        changed: dict[str, Any] = {}
         for key, value in _check_fields(changes).items():
+            if getattr(community, key) != value:
+                changed[key] = value.value if isinstance(value, enum.Enum) else value
             setattr(community, key, value)
+        if changed:
+            record_audit(
+                self.repository.session,
+                community_id=community.id,
+                actor_id=actor.id if actor is not None else None,
+                action=AuditAction.SETTINGS_CHANGED,
+                details={"fields": sorted(changed), "values": changed},
+            )
         if (community.name, community.visibility) != seen_before:
             # Who may find its listings, or the name they show: the index must hear of it.
             record_change(self.repository.session, ChangeSubject.COMMUNITY, community.id)
@@ -403,7 +443,11 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
         membership = await self._target(community, user_id)
         if membership.status == MembershipStatus.ACTIVE:
             raise Conflict(_("Cette personne est déjà membre du groupe."))
+        lifted = membership.status == MembershipStatus.BANNED
         decided = await self._decide(membership, actor, MembershipStatus.ACTIVE, "")
+        self._audit(
+            decided, AuditAction.MEMBER_APPROVED, details={"ban_lifted": True} if lifted else None
+        )
         await self._tell_decision(community, decided, "membership.approved")
         return decided
 
@@ -416,15 +460,23 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
         if membership.status != MembershipStatus.PENDING:
             raise Conflict(_("Seule une demande en attente peut être refusée."))
         decided = await self._decide(membership, actor, MembershipStatus.REJECTED, message)
+        self._audit(decided, AuditAction.MEMBER_REJECTED)
         await self._tell_decision(community, decided, "membership.rejected")
         return decided
 
     async def ban(
-        self, community: Community, actor: User, actor_role: Role, user_id: uuid.UUID, message: str = ""
+        self,
+        community: Community,
+        actor: User,
+        actor_role: Role,
+        user_id: uuid.UUID,
+        message: str = "",
+        details: dict[str, Any] | None = None,
     ) -> Membership:
         """Exclude somebody (member, applicant, or not yet either): they cannot join again.
 
-        Only admins may ban moderators and admins, and never the last admin."""
+        Only admins may ban moderators and admins, and never the last admin. ``details`` go into
+        the audit line (the report that led to it)."""
         message = _clean_message(message)
         if user_id == actor.id:
             raise Conflict(_("Vous ne pouvez pas vous exclure vous-même."))
@@ -441,10 +493,15 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
             if await self._is_last_admin(membership):
                 raise Conflict(_("Le dernier administrateur du groupe ne peut pas être exclu."))
         membership.role = Role.MEMBER
-        return await self._decide(membership, actor, MembershipStatus.BANNED, message)
+        decided = await self._decide(membership, actor, MembershipStatus.BANNED, message)
+        self._audit(decided, AuditAction.MEMBER_BANNED, details=details)
+        return decided
 
-    async def set_role(self, community: Community, user_id: uuid.UUID, role: str) -> Membership:
-        """Promote or demote an active member (admins only, checked by the caller)."""
+    async def set_role(
+        self, community: Community, user_id: uuid.UUID, role: str, actor: User | None = None
+    ) -> Membership:
+        """Promote or demote an active member (admins only, checked by the caller); audited
+        with ``actor``."""
         try:
             new_role = Role(role)
         except ValueError as error:
@@ -456,9 +513,33 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
             raise Conflict(
                 _("C'est le dernier administrateur du groupe : nommez d'abord un autre administrateur.")
             )
+        previous = membership.role
         membership.role = new_role
+        if previous != new_role:
+            record_audit(
+                self.repository.session,
+                community_id=community.id,
+                actor_id=actor.id if actor is not None else None,
+                action=AuditAction.MEMBER_ROLE,
+                subject_user_id=membership.user_id,
+                details={"from": previous.value, "to": new_role.value},
+            )
         await self.repository.session.flush()
         return membership
+
+    def _audit(
+        self, membership: Membership, action: AuditAction, details: dict[str, Any] | None = None
+    ) -> None:
+        """The decision just made on ``membership``, in its community's audit log."""
+        record_audit(
+            self.repository.session,
+            community_id=membership.community_id,
+            actor_id=membership.decided_by_id,
+            action=action,
+            subject_user_id=membership.user_id,
+            reason=membership.decision_message,
+            details=details,
+        )
 
     async def _tell_decision(self, community: Community, membership: Membership, event: str) -> None:
         """The applicant learns the decision (in their list, and by e-mail if they chose it)."""

@@ -7,6 +7,8 @@ from marketplace.db.store_model import StoreItem
 from marketplace.exchanges.models import Block, Conversation, Draw, Handover, Message, MessageReport
 from marketplace.indexing.models import SearchOutboxEntry
 from marketplace.listings.models import Listing
+from marketplace.moderation.audit_model import AuditEntry
+from marketplace.moderation.models import ListingReport
 from marketplace.notifications.models import EmailOutboxEntry, Notification, NotificationPreference
 from marketplace.photos.models import Photo
 
@@ -14,6 +16,7 @@ __all__ = [
     "AccountLink",
     "AlertMatch",
     "ApiToken",
+    "AuditEntry",
     "Block",
     "Category",
     "Community",
@@ -22,6 +25,7 @@ __all__ = [
     "EmailOutboxEntry",
     "Handover",
     "Listing",
+    "ListingReport",
     "MatchedChange",
     "Membership",
     "Message",

@@ -392,7 +392,9 @@ class ExchangeService:
 
     async def reports_of(self, community: Community, viewer: Viewer) -> list[MessageReport]:
         """The open reports of ``community``, newest first: its moderators only (403 to its
-        members, and to an outsider the 404 of a community whose content is hidden)."""
+        members, and to an outsider the 404 of a community whose content is hidden). A moderator
+        whose own message was reported does not see that report: nobody learns who reported
+        them (another moderator handles it, in the moderation queue)."""
         if not await may_read_community(self.session, viewer, community):
             raise NotFound(_("Ce groupe n'existe pas ou son contenu est réservé à ses membres."))
         if not viewer.is_site_admin and (
@@ -402,10 +404,39 @@ class ExchangeService:
             raise Forbidden(_("Réservé aux modérateurs du groupe."))
         rows = await self.session.scalars(
             select(MessageReport)
-            .where(MessageReport.community_id == community.id, MessageReport.status == ReportStatus.OPEN)
+            .join(Message, Message.id == MessageReport.message_id)
+            .where(
+                MessageReport.community_id == community.id,
+                MessageReport.status == ReportStatus.OPEN,
+                Message.sender_id != viewer.user_id,
+            )
             .order_by(MessageReport.created_at.desc(), MessageReport.id.desc())
         )
         return list(rows.unique())
+
+    async def open_message_reports(self, community_id: uuid.UUID) -> list[MessageReport]:
+        """Every open report of a message of ``community_id``, oldest first (the moderation
+        queue reads them beside the listings' reports; it checks who may see them)."""
+        rows = await self.session.scalars(
+            select(MessageReport)
+            .where(MessageReport.community_id == community_id, MessageReport.status == ReportStatus.OPEN)
+            .order_by(MessageReport.created_at, MessageReport.id)
+        )
+        return list(rows.unique())
+
+    async def close_message_reports(self, message_id: uuid.UUID) -> int:
+        """The open reports of one message are handled (the decision is in the audit log)."""
+        rows = await self.session.scalars(
+            select(MessageReport).where(
+                MessageReport.message_id == message_id, MessageReport.status == ReportStatus.OPEN
+            )
+        )
+        closed = 0
+        for report in rows.unique():
+            report.status = ReportStatus.CLOSED
+            closed += 1
+        await self.session.flush()
+        return closed
 
     # --- the line, the reservation ------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
@@ -39,6 +39,8 @@ from marketplace.listings.rules import (
     fields_of,
 )
 from marketplace.listings.status import Actor, Decision
+from marketplace.moderation.audit import record_audit
+from marketplace.moderation.audit_model import AuditAction
 from marketplace.notifications.models import NotificationKind
 from marketplace.notifications.record import notify
 from marketplace.web.i18n import gettext as _
@@ -127,6 +129,33 @@ class ListingService(ListingReads):
     async def _require_active_member(self, community: Community, user: User) -> None:
         await CommunityService(session=self.session).require_member(community, user)
 
+    async def active_count(self, community: Community, author_id: uuid.UUID) -> int:
+        """How many listings ``author_id`` has in front of the neighbours of ``community``."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Listing)
+            .where(
+                Listing.community_id == community.id,
+                Listing.author_id == author_id,
+                Listing.status.in_(life_cycle.SEARCHABLE),
+            )
+        )
+        return int(count or 0)
+
+    async def _require_room(self, community: Community, author_id: uuid.UUID) -> None:
+        """409 when the member already has the community's maximum of active listings (0: none)."""
+        cap = community.max_active_listings
+        if cap and await self.active_count(community, author_id) >= cap:
+            raise Conflict(
+                _(
+                    "Vous avez déjà %(count)s annonces en ligne dans « %(name)s », le maximum fixé "
+                    "par le groupe. Marquez-en une comme terminée ou retirez-la avant d'en publier "
+                    "une autre.",
+                    count=cap,
+                    name=community.name,
+                )
+            )
+
     # --- posting and editing --------------------------------------------------------------------
 
     async def create_listing(
@@ -145,6 +174,8 @@ class ListingService(ListingReads):
         now = now or now_utc()
         category, cleaned = await self._clean(community, data)
         assert category is not None
+        if not draft:
+            await self._require_room(community, author.id)
         listing = Listing(
             community=community,
             community_id=community.id,
@@ -270,12 +301,15 @@ class ListingService(ListingReads):
         if (listing.status, target) in life_cycle.PUBLISHING and viewer.user is not None:
             await self._require_active_member(listing.community, viewer.user)
         now = now or now_utc()
-        if target == ListingStatus.AVAILABLE and listing.status in (
+        reopening = target == ListingStatus.AVAILABLE and listing.status in (
             ListingStatus.DRAFT,
             ListingStatus.WITHDRAWN,
             ListingStatus.EXPIRED,
-        ):
+        )
+        if reopening:
+            await self._require_room(listing.community, listing.author_id)
             # Publishing and relisting start a fresh lifetime, at the top of "newest first".
+        if reopening:
             self._open(listing, now)
         listing.status = target
         if target == ListingStatus.REMOVED:
@@ -289,6 +323,16 @@ class ListingService(ListingReads):
                 listing_id=listing.id,
                 actor_id=viewer.user_id,
                 data={"listing_title": listing.title, "reason": reason},
+            )
+            record_audit(
+                self.session,
+                community_id=listing.community_id,
+                actor_id=viewer.user_id,
+                action=AuditAction.LISTING_REMOVED,
+                subject_user_id=listing.author_id,
+                listing_id=listing.id,
+                reason=reason,
+                details={"listing_title": listing.title},
             )
         listing.status_changed_at = now
         return await self._flush_with_change(listing)

@@ -32,6 +32,9 @@ FOUNDATION = (
     "marketplace.indexing.changes",
     "marketplace.notifications.models",
     "marketplace.notifications.record",
+    # The audit log: communities (an earlier domain) record their membership decisions in it.
+    "marketplace.moderation.audit",
+    "marketplace.moderation.audit_model",
     "marketplace.jobs",
     # The search package (its contract and both backends) knows nothing of the app, as a library
     # would not (as foundation, it may import no domain): every layer may use it.
@@ -48,6 +51,7 @@ DOMAINS = (
     "marketplace.notifications",
     "marketplace.exchanges",
     "marketplace.alerts",
+    "marketplace.moderation",
 )
 CONTROLLER_NAMES = {"api", "pages", "routes", "dependencies", "serving", "schemas", "scheduled"}
 TOP = ("marketplace.web", "marketplace.db")  # what is neither foundation nor a domain there

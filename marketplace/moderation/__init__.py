@@ -1,0 +1,1 @@
+"""Moderation: reports of listings and messages, the moderators' queue, the audit log, posting rules."""
