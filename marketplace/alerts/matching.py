@@ -383,3 +383,18 @@ async def new_pairs(
             known.add((watcher.key, listing_id))
             fresh.append((watcher, listing_id))
     return fresh
+
+
+async def change_pending(session: AsyncSession, listing_id: uuid.UUID) -> bool:
+    """Whether a change of this listing is still to be read by the matcher (recent ones only)."""
+    found = await session.scalar(
+        select(SearchOutboxEntry.id)
+        .where(
+            SearchOutboxEntry.subject == ChangeSubject.LISTING,
+            SearchOutboxEntry.subject_id == listing_id,
+            SearchOutboxEntry.operation == OutboxOperation.UPSERT,
+            SearchOutboxEntry.id.not_in(select(MatchedChange.outbox_id)),
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -24,6 +24,7 @@ from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
 from marketplace.alerts.criteria import LIST_KEYS, Criteria, checked_criteria
 from marketplace.alerts.dependencies import ALERT_DEPENDENCIES
+from marketplace.alerts.matching import change_pending
 from marketplace.alerts.models import AlertMatch, Frequency
 from marketplace.alerts.service import (
     DEFAULT_DIGEST_HOUR,
@@ -309,7 +310,10 @@ class AlertPages(Controller):
             for hit in context["hits"]:
                 if authors.get(uuid.UUID(hit.id)) not in (None, listing.author_id):
                     wanted.setdefault(hit.id, {"id": hit.id, "title": hit.title, "area": hit.pickup_area})
+        # Until the matcher has read the offer's change (seconds after posting), the panel asks
+        # again by itself: the post-confirmation page fills in without a reload.
+        pending = listing.status is ListingStatus.AVAILABLE and await change_pending(db_session, listing.id)
         template = "alerts/_wanted_by.html"
         if not request.headers.get("hx-request"):
             template = "alerts/wanted_by.html"
-        return render(template, listing=listing, wanted=list(wanted.values()))
+        return render(template, listing=listing, wanted=list(wanted.values()), pending=pending)
