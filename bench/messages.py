@@ -34,8 +34,6 @@ import os
 import platform
 import resource
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +51,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
+from bench.serving import marketplace_command, running_app  # noqa: E402
+
 ADMIN_EMAIL = "bench-admin@example.org"
 PASSWORD = "un mot de passe assez long"  # noqa: S105 - the bench's own throwaway accounts
 SLUG = "bench-messages"
@@ -66,12 +66,6 @@ SETUP_ATTEMPTS = 6
 
 
 # --- the served app -------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
@@ -111,7 +105,7 @@ def served_app(directory: Path, database_url: str | None, workers: int) -> Itera
     }
     if database_url:
         environment["MARKETPLACE_DATABASE_URL"] = database_url
-    command = str(Path(sys.executable).with_name("marketplace"))
+    command = marketplace_command()
     subprocess.run([command, "db", "upgrade"], env=environment, check=True, capture_output=True, timeout=300)
     for arguments in (
         ["users", "create", "--email", ADMIN_EMAIL, "--name", "Bench", "--password", PASSWORD, "--admin"],
@@ -119,40 +113,16 @@ def served_app(directory: Path, database_url: str | None, workers: int) -> Itera
          "--admin-email", ADMIN_EMAIL, "--pickup-area=Belleville"],
     ):  # fmt: skip
         subprocess.run([command, *arguments], env=environment, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    serve = ["run", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     log_path = directory / "server.log"
-    log = log_path.open("wb")
-    server = subprocess.Popen([command, *serve], env=environment, stdout=log, stderr=subprocess.STDOUT)
     try:
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(base_url + "/ready", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the app did not start: see {log_path}")
-            time.sleep(0.2)
-        yield base_url
-    except BaseException:
-        log.flush()
-        print(f"the app's log ends with:\n{''.join(log_path.read_text().splitlines(True)[-40:])}")
-        raise
+        with running_app(environment, log_path, workers) as base_url:
+            yield base_url
     finally:
-        server.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown, like Ctrl-C
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
         name = "postgresql" if database_url else "sqlite"
         kept = Path(tempfile.gettempdir()) / f"bench-messages-{name}.log"
-        kept.write_bytes(log_path.read_bytes())
-        print(f"  the app's log: {kept}")
+        if log_path.exists():
+            kept.write_bytes(log_path.read_bytes())
+            print(f"  the app's log: {kept}")
 
 
 # --- the neighbours -------------------------------------------------------------------------

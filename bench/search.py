@@ -29,16 +29,18 @@ What is measured, in one run:
    ``upsert batches``, sends the prebuilt contract documents through ``MeilisearchIndex.upsert``
    in batches of 500, without the database: it splits the gap between the database side and
    the batching.
-2. **API**: ``GET /api/v1/search`` through Litestar's ``AsyncTestClient`` (the whole app in
-   process, ``MEILISEARCH_URL`` set, anonymous reader, every facet, as the search page asks)
-   for a mix of text, filtered and faceted queries, against the same queries sent straight to
-   Meilisearch (the very parameters the backend sends: filter, facets, page, highlights
-   positions) with the official client, each query straight then through the app, one right
-   after the other (a burst of load hits both alike). p50 and p95 over R rounds of the mix,
-   after a warm-up round; the target is that the app adds at most 30 % to the p50.
+2. **API**: ``GET /api/v1/search`` on the real app served by ``marketplace run`` (uvicorn, one
+   process, ``MEILISEARCH_URL`` set; ``bench/serving.py``), asked over HTTP from this process
+   with one keep-alive connection as a browser would, as an anonymous reader, every facet as the
+   search page asks, for a mix of text, filtered and faceted queries; against the same queries
+   sent straight to Meilisearch (the very parameters the backend sends: filter, facets, page,
+   highlights positions) with the official client, each query straight then through the app,
+   one right after the other (a burst of load hits both alike). p50 and p95 over R rounds of the
+   mix, after a warm-up round; the target is that the app adds at most 30 % to the p50.
 3. **Embedded**: the same contract queries on ``EmbeddedIndex`` holding the same documents
    (loaded by ``rebuild`` in batches of 500), p50 and p95 (target p95 under 20 ms).
-4. **Page**: ``GET /recherche?q=...`` (the HTML search page with its filters and counts), p50.
+4. **Page**: ``GET /recherche?q=...`` (the HTML search page with its filters and counts) on the
+   same served app, p50.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ import argparse
 import contextlib
 import datetime
 import functools
+import inspect
 import json
 import logging
 import os
@@ -55,7 +58,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +67,9 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 import anyio  # noqa: E402
 import meilisearch  # noqa: E402
-from litestar.testing import AsyncTestClient  # noqa: E402
+import requests  # noqa: E402
 
-from marketplace.app import create_app  # noqa: E402
+from bench.serving import running_app  # noqa: E402
 from marketplace.db.migrate import upgrade  # noqa: E402
 from marketplace.indexing.documents import all_documents  # noqa: E402
 from marketplace.indexing.indexer import drain  # noqa: E402
@@ -142,37 +145,39 @@ def line(label: str, values: Sequence[float]) -> str:
     )
 
 
-async def timed(calls: Sequence[Callable[[], Awaitable[Any]]], rounds: int) -> list[float]:
+Call = Callable[[], Any]  # a request, sync (HTTP) or async (the embedded index)
+
+
+async def _once(call: Call) -> float:
+    """Milliseconds of one call."""
+    started = time.perf_counter()
+    answer = call()
+    if inspect.isawaitable(answer):
+        await answer
+    return (time.perf_counter() - started) * 1000
+
+
+async def timed(calls: Sequence[Call], rounds: int) -> list[float]:
     """Milliseconds of each call, ``rounds`` times over, after one untimed warm-up round."""
     for call in calls:
-        await call()
-    durations: list[float] = []
-    for _round in range(rounds):
-        for call in calls:
-            started = time.perf_counter()
-            await call()
-            durations.append((time.perf_counter() - started) * 1000)
-    return durations
+        await _once(call)
+    return [await _once(call) for _round in range(rounds) for call in calls]
 
 
 async def timed_pairs(
-    straight: Sequence[Callable[[], Any]], app: Sequence[Callable[[], Awaitable[Any]]], rounds: int
+    straight: Sequence[Call], app: Sequence[Call], rounds: int
 ) -> tuple[list[float], list[float]]:
-    """Milliseconds of each query sent straight (sync) and through the app, one right after the
-    other, so that a burst of load on this shared machine hits both alike; after a warm-up round."""
+    """Milliseconds of each query sent straight and through the app, one right after the other,
+    so that a burst of load on this shared machine hits both alike; after a warm-up round."""
     for direct, through in zip(straight, app, strict=True):
-        direct()
-        await through()
+        await _once(direct)
+        await _once(through)
     firsts: list[float] = []
     seconds: list[float] = []
     for _round in range(rounds):
         for direct, through in zip(straight, app, strict=True):
-            started = time.perf_counter()
-            direct()
-            firsts.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            await through()
-            seconds.append((time.perf_counter() - started) * 1000)
+            firsts.append(await _once(direct))
+            seconds.append(await _once(through))
     return firsts, seconds
 
 
@@ -348,10 +353,11 @@ async def run(count: int, rounds: int, url: str, key: str, data_dir: Path) -> No
     print(
         f"2. GET /api/v1/search vs the same queries straight to Meilisearch ({rounds} rounds of {len(MIX)})"
     )
-    app = create_app(load_settings())
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as http:
-        api_calls = [functools.partial(http.get, "/api/v1/search", params=params) for _label, params in MIX]
-        answer = await api_calls[0]()
+    with running_app(os.environ, data_dir / "server.log") as base_url, requests.Session() as http:
+        api_calls = [
+            functools.partial(http.get, f"{base_url}/api/v1/search", params=params) for _label, params in MIX
+        ]
+        answer = api_calls[0]()
         if answer.status_code != 200 or not answer.json()["total"]:
             sys.exit(f"the API did not answer as expected: {answer.status_code} {answer.text[:300]}")
         meili = client.index("listings")
@@ -390,8 +396,10 @@ async def run(count: int, rounds: int, url: str, key: str, data_dir: Path) -> No
 
         # 4. The HTML search page.
         print("4. Search page (HTML)")
-        page_calls = [functools.partial(http.get, "/recherche", params={"q": text}) for text in PAGE_QUERIES]
-        page = await page_calls[0]()
+        page_calls = [
+            functools.partial(http.get, f"{base_url}/recherche", params={"q": text}) for text in PAGE_QUERIES
+        ]
+        page = page_calls[0]()
         if page.status_code != 200:
             sys.exit(f"the search page answered {page.status_code}")
         pages = await timed(page_calls, rounds)
