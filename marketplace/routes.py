@@ -11,6 +11,7 @@ from marketplace.communities.routes import ROUTES as COMMUNITY_ROUTES
 from marketplace.discovery.routes import ROUTES as DISCOVERY_ROUTES
 from marketplace.exchanges.routes import ROUTES as EXCHANGE_ROUTES
 from marketplace.listings.routes import ROUTES as LISTING_ROUTES
+from marketplace.moderation.routes import ROUTES as MODERATION_ROUTES
 from marketplace.notifications.routes import ROUTES as NOTIFICATION_ROUTES
 from marketplace.photos.routes import ROUTES as PHOTO_ROUTES
 from marketplace.web.home import HomePage
@@ -29,4 +30,5 @@ ROUTES: list[ControllerRouterHandler] = [
     *DISCOVERY_ROUTES,
     *NOTIFICATION_ROUTES,
     *ALERT_ROUTES,
+    *MODERATION_ROUTES,
 ]

@@ -20,6 +20,7 @@ from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.schemas import ListingInput, ListingOut, ListingPatch, StatusInput
 from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
+from marketplace.moderation.reposts import refuse_near_identical
 from marketplace.photos.service import PhotoService
 from marketplace.web.openapi import errors
 from marketplace.web.pagination import DEFAULT_PER_PAGE, Page, clamp
@@ -72,7 +73,10 @@ class CommunityListingsApi(Controller):
     dependencies = LISTING_DEPENDENCIES
 
     @post(
-        "/", operation_id="createListing", responses=errors(400, 401, 403, 404), status_code=HTTP_201_CREATED
+        "/",
+        operation_id="createListing",
+        responses=errors(400, 401, 403, 404, 409),
+        status_code=HTTP_201_CREATED,
     )
     async def create(
         self,
@@ -83,8 +87,14 @@ class CommunityListingsApi(Controller):
         communities: CommunityService,
         listings: ListingService,
     ) -> ListingOut:
-        """Post a listing (published at once unless ``draft``); active members only."""
+        """Post a listing (published at once unless ``draft``); active members only.
+
+        409 beyond the community's active-listing cap, and for a listing that reads like one of
+        the member's own posted within the community's repost delay (``extra`` names it and says
+        whether it can be put back online instead: ``POST /api/v1/listings/{id}/status``)."""
         community = await readable_community(communities, listings, viewer, slug)
+        if not data.draft:
+            await refuse_near_identical(listings.session, community, user.id, data.title, data.description)
         listing = await listings.create_listing(
             community=community, author=user, data=data.fields(), draft=data.draft
         )

@@ -33,6 +33,8 @@ from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.rules import ListingFields
 from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
+from marketplace.moderation.models import REASON_LABELS
+from marketplace.moderation.reposts import RepostRefused, refuse_near_identical
 from marketplace.photos.display import cover_views, gallery_context
 from marketplace.photos.pages import FORM_BODY_LIMIT, close_all, flash_upload_report, uploaded_files
 from marketplace.photos.service import PhotoService
@@ -290,9 +292,30 @@ class ListingPages(Controller):
             access.require_read()
             draft = text(data, "action") == "draft"
             try:
+                if not draft:
+                    await refuse_near_identical(
+                        listings.session, community, user.id, text(data, "title"), text(data, "description")
+                    )
                 listing = await listings.create_listing(
                     community=community, author=user, data=fields_from_form(data), draft=draft
                 )
+            except Conflict as error:
+                # Beyond the group's posting rules: the form again, with what to do instead
+                # (put the earlier listing back online, or finish one first).
+                suggestions = await before_posting_context(
+                    request, viewer, listings.session, text(data, "title"), text(data, "kind")
+                )
+                errors = {"photos": _("Choisissez à nouveau vos photos : elles n'ont pas été gardées.")}
+                context = await self._form_context(
+                    community,
+                    categories,
+                    form=_flat(data),
+                    errors=errors if files else {},
+                    before_posting=suggestions,
+                    problem=str(error.detail),
+                    earlier=error.earlier if isinstance(error, RepostRefused) else None,
+                )
+                return render("listings/new.html", status_code=409, **context)
             except InvalidInput as error:
                 errors = error.field_errors
                 if files:  # a browser cannot keep chosen files across a re-displayed form
@@ -340,6 +363,11 @@ class ListingPages(Controller):
             ],
             can_publish=ListingStatus.AVAILABLE in moves and listing.status == ListingStatus.DRAFT,
             can_remove=ListingStatus.REMOVED in moves,
+            # Anybody signed in but its author may report what they see (moderation/pages.py).
+            can_report=viewer.user_id is not None
+            and Actor.AUTHOR not in actors
+            and listing.status in life_cycle.SEARCHABLE,
+            report_reasons=[(reason.value, _(label)) for reason, label in REASON_LABELS.items()],
             facts=attribute_facts(listing),
             exchange=await exchange_panel(ExchangeService(listings.session), viewer, listing),
             paris_time=paris_time,

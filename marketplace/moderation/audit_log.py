@@ -29,8 +29,17 @@ ACTION_LABELS: dict[AuditAction, str] = {
 }
 
 
+ROLE_LABELS = {"member": N_("Membre"), "moderator": N_("Modérateur"), "admin": N_("Administrateur")}
+
+
 def action_label(action: AuditAction | str) -> str:
     return _(ACTION_LABELS[AuditAction(str(action))])
+
+
+def role_change(details: dict[str, object]) -> str:
+    """ "Membre → Modérateur", from a role line's details."""
+    before, after = str(details.get("from", "")), str(details.get("to", ""))
+    return f"{_(ROLE_LABELS.get(before, before))} → {_(ROLE_LABELS.get(after, after))}"
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,7 @@ async def audit_page(
     names: dict[uuid.UUID, str] = {}
     if people:
         found = await session.execute(select(User.id, User.display_name).where(User.id.in_(people)))
-        names = {user_id: name for user_id, name in found.tuples()}
+        names = {user_id: name for user_id, name in found.all()}
     unknown = _("Compte supprimé")
     return [
         AuditLine(

@@ -157,6 +157,21 @@ def describe(
             action_link=relist_link,
             action_label=_("Remettre en ligne") if relist_link else "",
         )
+    if event == "moderation.warning":
+        # The moderators' own words; never who reported (a report stays anonymous to its subject).
+        community = str(data.get("community_name", ""))
+        about = (
+            _("À propos de votre message dans la conversation sur « %(title)s ».", title=title)
+            if data.get("about") == "message"
+            else _("À propos de votre annonce « %(title)s ».", title=title)
+        )
+        return Wording(
+            title=_("Avertissement des modérateurs de « %(community)s »", community=community),
+            lines=[about, _("Message des modérateurs :")],
+            quotes=[str(data.get("reason", ""))],
+            link=_listing_link(first),
+            link_label=_("Voir l'annonce"),
+        )
     if event == "listing.removed":
         return Wording(
             title=_("Votre annonce « %(title)s » a été retirée par la modération", title=title),
