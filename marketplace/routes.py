@@ -14,6 +14,7 @@ from marketplace.listings.routes import ROUTES as LISTING_ROUTES
 from marketplace.moderation.routes import ROUTES as MODERATION_ROUTES
 from marketplace.notifications.routes import ROUTES as NOTIFICATION_ROUTES
 from marketplace.photos.routes import ROUTES as PHOTO_ROUTES
+from marketplace.privacy.routes import ROUTES as PRIVACY_ROUTES
 from marketplace.web.home import HomePage
 from marketplace.web.pages import Probes, SitePages
 
@@ -30,5 +31,6 @@ ROUTES: list[ControllerRouterHandler] = [
     *DISCOVERY_ROUTES,
     *NOTIFICATION_ROUTES,
     *ALERT_ROUTES,
+    *PRIVACY_ROUTES,
     *MODERATION_ROUTES,
 ]

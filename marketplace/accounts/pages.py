@@ -217,7 +217,8 @@ class AccountPages(Controller):
             if error.field == "token":
                 return render("accounts/link_invalid.html", status_code=400, message=error.message)
             return render("accounts/reset.html", status_code=400, token=token, errors=error.field_errors)
-        end_session(request)
+        # Signed out here too, into an empty session that carries the message to the login page.
+        request.set_session({})
         flash(
             request,
             _(

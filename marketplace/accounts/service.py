@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from marketplace.accounts import passwords
 from marketplace.accounts.emails import normalise_email
@@ -33,6 +33,8 @@ from marketplace.web.i18n import current_language
 from marketplace.web.i18n import gettext as _
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# What others see in place of a deleted account's name (its messages stay in their threads).
+DELETED_NAME = "Ancien membre"
 TOKEN_PREFIX = "mkt_"  # noqa: S105 (a label, not a secret)
 
 
@@ -318,6 +320,26 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+        return await self.update(user)
+
+    async def erase(self, user: User) -> User:
+        """Empty the account (RGPD art. 17, called by ``privacy.service`` once the other domains
+        are done): no address, no name, no password, no token nor link; signed out everywhere.
+
+        The row itself stays, so that what others received from it keeps its thread (messages,
+        hand-overs), shown as from "ancien membre". The address is free for a new account."""
+        session = self.repository.session
+        now = _now()
+        await session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+        await session.execute(delete(AccountLink).where(AccountLink.user_id == user.id))
+        user.email = f"deleted-{user.id.hex}@invalid"  # unique, and no mail goes to .invalid
+        user.display_name = DELETED_NAME
+        user.password_hash = ""  # matches no password (argon2 refuses an empty hash)
+        user.password_changed_at = now  # every session made before is refused
+        user.is_active = False
+        user.is_admin = False
+        user.email_verified_at = None
+        user.deleted_at = now
         return await self.update(user)
 
 

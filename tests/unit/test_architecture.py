@@ -52,6 +52,8 @@ DOMAINS = (
     "marketplace.exchanges",
     "marketplace.alerts",
     "marketplace.moderation",
+    # Deletion and export of an account reach into every domain: after them all.
+    "marketplace.privacy",
 )
 CONTROLLER_NAMES = {"api", "pages", "routes", "dependencies", "serving", "schemas", "scheduled"}
 TOP = ("marketplace.web", "marketplace.db")  # what is neither foundation nor a domain there
