@@ -1,7 +1,7 @@
 """Import listings from JSONL idempotently (design.md, "Import format"): the writes, through the services.
 
 The format of a line and its checks are ``import_format.py``; this module finds or creates what
-the lines name and hands each listing to ``ListingService.import_listing``.
+the lines name and hands the listings, 500 at a time, to ``ListingImports.import_batch``.
 
 - (community, ref) is the key: importing the same file again changes nothing (no new version,
   no ``updated_at`` change, no search outbox row); a changed line updates its listing.
@@ -21,8 +21,8 @@ the lines name and hands each listing to ``ListingService.import_listing``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from babel import Locale
 from litestar.exceptions import HTTPException
@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketplace.accounts.models import User
 from marketplace.accounts.service import UserService
 from marketplace.communities.category_service import CategoryService
-from marketplace.communities.models import Community
+from marketplace.communities.models import Category, Community
 from marketplace.communities.service import CommunityService
 from marketplace.errors import NotFound
 from marketplace.listings.import_format import (
@@ -42,7 +42,8 @@ from marketplace.listings.import_format import (
     parse_line,
     read_file,
 )
-from marketplace.listings.service import ListingService, now_utc
+from marketplace.listings.import_writes import ImportItem, ListingImports
+from marketplace.listings.service import now_utc
 from marketplace.web.i18n import babel_locale, ngettext
 from marketplace.web.i18n import gettext as _
 
@@ -53,6 +54,8 @@ IMPORT_ACCOUNT_EMAIL = "import@marketplace.invalid"
 IMPORT_ACCOUNT_NAME = "Import"
 # No argon2 hash: verifying any password against it fails, so nobody can log in as "Import".
 UNUSABLE_PASSWORD_HASH = "!"  # noqa: S105
+# Lines written together: one query for the listings they name, two flushes.
+BATCH_SIZE = 500
 
 
 @dataclass
@@ -62,6 +65,10 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+
+    def refuse(self, number: int, reason: str) -> None:
+        self.skipped += 1
+        self.errors.append((number, reason))
 
     @property
     def read(self) -> int:
@@ -100,7 +107,7 @@ class _Importer:
         self.users = UserService(session=session)
         self.communities = CommunityService(session=session)
         self.categories = CategoryService(session=session)
-        self.listings = ListingService(session=session)
+        self.listings = ListingImports(session=session)
         self.default_author = default_author
         self.create_communities = create_communities
         self.lifetime_days = listing_lifetime_days
@@ -108,6 +115,7 @@ class _Importer:
         self.areas_by_community = file.pickup_areas()
         self._communities: dict[str, Community] = {}
         self._authors: dict[str, User] = {}
+        self._categories: dict[tuple[str, str], Category | HTTPException] = {}
         self.now = now_utc()
 
     async def community(self, slug: str) -> Community:
@@ -148,23 +156,54 @@ class _Importer:
             self.default_author = await import_account(self.session)
         return self.default_author
 
-    async def import_line(self, line: ImportLine) -> str:
+    async def category(self, community: Community, name: str) -> Category:
+        """The line's category, found or created once per file (``InvalidInput`` if archived)."""
+        key = (community.slug, name)
+        if key not in self._categories:
+            try:
+                found = await self.categories.find_or_create(
+                    community.id, name, self.keys_by_category.get(key, [])
+                )
+                self._categories[key] = await self.categories.in_community(community.id, found.id)
+            except HTTPException as error:
+                self._categories[key] = error
+        category = self._categories[key]
+        if isinstance(category, HTTPException):
+            raise category
+        return category
+
+    async def item(self, line: ImportLine) -> ImportItem:
         community = await self.community(line.community)
-        author = await self.author(line.author_email)
-        category = await self.categories.find_or_create(
-            community.id, line.category, self.keys_by_category.get((line.community, line.category), [])
-        )
-        return await self.listings.import_listing(
+        return ImportItem(
+            number=line.number,
             community=community,
-            author=author,
-            default_author=self.fallback_author,
+            category=await self.category(community, line.category),
+            author=await self.author(line.author_email),
             ref=line.ref,
-            data=replace(line.data, category_id=category.id),
+            data=line.data,
             status=line.status,
             created_at=line.created_at,
-            lifetime_days=community.listing_lifetime_days,
-            now=self.now,
         )
+
+    async def import_batch(self, lines: Sequence[ImportLine], report: ImportReport) -> None:
+        items: list[ImportItem] = []
+        for line in lines:
+            try:
+                items.append(await self.item(line))
+            except LineError as error:
+                report.refuse(line.number, str(error))
+            except HTTPException as error:  # refused by a service: the community's rules
+                report.refuse(line.number, describe_refusal(error))
+        outcomes = await self.listings.import_batch(items, default_author=self.fallback_author, now=self.now)
+        for item, outcome in outcomes:
+            if isinstance(outcome, HTTPException):
+                report.refuse(item.number, describe_refusal(outcome))
+            elif outcome == "created":
+                report.created += 1
+            elif outcome == "updated":
+                report.updated += 1
+            else:
+                report.unchanged += 1
 
 
 async def import_account(session: AsyncSession) -> User:
@@ -207,22 +246,7 @@ async def import_listings(
         create_communities=create_communities,
         listing_lifetime_days=listing_lifetime_days,
     )
-    for line in file.lines:
-        try:
-            outcome = await importer.import_line(line)
-        except LineError as error:
-            report.skipped += 1
-            report.errors.append((line.number, str(error)))
-            continue
-        except HTTPException as error:  # refused by a service: the community's rules
-            report.skipped += 1
-            report.errors.append((line.number, describe_refusal(error)))
-            continue
-        if outcome == "created":
-            report.created += 1
-        elif outcome == "updated":
-            report.updated += 1
-        else:
-            report.unchanged += 1
+    for start in range(0, len(file.lines), BATCH_SIZE):
+        await importer.import_batch(file.lines[start : start + BATCH_SIZE], report)
     report.errors.sort()
     return report
