@@ -10,13 +10,12 @@ from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
 from litestar.di import Provide
 
+from marketplace.accounts.guards import ensure_verified
 from marketplace.accounts.mail import send_account_mails
 from marketplace.accounts.models import User
 from marketplace.accounts.service import AccountMail, ApiTokenService, UserService
 from marketplace.accounts.throttle import LoginThrottle, MailThrottle
-from marketplace.errors import Forbidden
 from marketplace.notifications.transport import transport_for
-from marketplace.web.i18n import gettext as _
 
 provide_users = create_service_provider(UserService)
 provide_tokens = create_service_provider(ApiTokenService)
@@ -34,23 +33,9 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def ensure_verified(user: User) -> User:
-    """``user``, if their address is confirmed; 403 with what to do otherwise.
-
-    Posting a listing and writing to a neighbour wait for it; browsing and asking to join do not."""
-    if not user.is_verified:
-        raise Forbidden(
-            detail=_(
-                "Confirmez d'abord votre adresse e-mail : suivez le lien que nous vous avons envoyé "
-                "(ou demandez-en un nouveau depuis « Mon compte »)."
-            )
-        )
-    return user
-
-
 async def require_verified(user: User) -> User:
-    """The dependency form of ``ensure_verified``: declare ``verified_user: User`` in a handler
-    with ``dependencies={"verified_user": VERIFIED_USER}``."""
+    """The dependency form of ``guards.ensure_verified``: declare ``verified_user: User`` in a
+    handler with ``dependencies={"verified_user": VERIFIED_USER}``; 403 for an unverified one."""
     return ensure_verified(user)
 
 
