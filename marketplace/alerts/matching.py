@@ -8,11 +8,13 @@ member may read now (``discovery.queries.reader_scope``, the visibility rule), n
 changed listings (``Filters(listing_ids=...)``). The index answers; nothing here re-implements
 text matching. A member who left or was banned has no scope there any more, so no match.
 
-How it scales: one index query per watcher that could match, on at most ``IDS_PER_QUERY`` ids. A
-watcher is skipped without a query when its exact-valued filters (community, kind, category,
-sizes, condition, gender, price) rule out every changed listing, which most do: a new listing
-is asked about by the few searches that share its group, kind and size (see bench/alerts.py).
-The skip is conservative: it only leaves out what the index would leave out too.
+How it scales (figures in bench/alerts.py): one index query per distinct question, on at most
+``IDS_PER_QUERY`` ids. A watcher is skipped without a query when its exact-valued filters
+(community, kind, category, sizes, condition, gender, price) rule out every changed listing;
+the skip is conservative, it only leaves out what the index would leave out too. Watchers
+asking the very same query (words, filters, scope) share one question, whose hits each keeps
+within its own candidates: the listing ids only narrow, so the answer for the union is, listing
+by listing, the answer each would get alone.
 """
 
 from __future__ import annotations
@@ -252,10 +254,13 @@ async def find_matches(
     changes: Sequence[Change],
     watchers: Sequence[Watcher],
     scopes: ScopeCache | None = None,
+    *,
+    skip: bool = True,
 ) -> Found:
     """The (watcher, listing) pairs that the watchers' searches find among ``changes`` now.
 
-    Never the watcher's own listing, never a listing changed before the watcher existed."""
+    Never the watcher's own listing, never a listing changed before the watcher existed.
+    ``skip=False`` asks the index for every watcher (the bench's baseline)."""
     found = Found(changes=len(changes))
     if not changes or not watchers:
         return found
@@ -275,13 +280,16 @@ async def find_matches(
     )
     scopes = scopes or ScopeCache(session)
     await scopes.load_users({watcher.user_id for watcher in watchers})
+    # Watchers whose query is the same (same words, filters and scope: neighbours of the same
+    # groups saving "poussette") share one index question; each keeps its own candidates.
+    groups: dict[Query, list[tuple[Watcher, set[str]]]] = {}
     for watcher in watchers:
         candidates = [
             key
             for key, document in documents.items()
             if authors.get(uuid.UUID(key)) != watcher.user_id
             and recorded[uuid.UUID(key)] >= watcher.since
-            and could_match(watcher.criteria, document)
+            and (not skip or could_match(watcher.criteria, document))
         ]
         if not candidates:
             continue
@@ -290,18 +298,35 @@ async def find_matches(
             continue
         searched = set(scope.searched)
         candidates = [key for key in candidates if documents[key]["community_id"] in searched]
-        for start in range(0, len(candidates), IDS_PER_QUERY):
-            chunk = candidates[start : start + IDS_PER_QUERY]
+        if not candidates:
+            continue
+        try:
+            question = watcher_query(watcher.criteria, scope, ())
+        except ValidationException as error:
+            log.warning("watcher %s: criteria refused (%s), skipped", watcher.key, error)
+            continue
+        if not question.community_ids or not question.filters.statuses:
+            continue
+        if not skip:  # the baseline: every watcher its own question
+            question = dataclasses.replace(question, page=1 + len(groups))
+        groups.setdefault(question, []).append((watcher, set(candidates)))
+    for question, members in groups.items():
+        wanted = sorted(set().union(*(candidates for _watcher, candidates in members)))
+        hits: set[str] = set()
+        for start in range(0, len(wanted), IDS_PER_QUERY):
+            chunk = tuple(wanted[start : start + IDS_PER_QUERY])
+            query = dataclasses.replace(
+                question, page=1, filters=dataclasses.replace(question.filters, listing_ids=chunk)
+            )
             try:
-                query = watcher_query(watcher.criteria, scope, chunk)
-                if not query.community_ids or not query.filters.statuses:
-                    break
                 found.queries += 1
                 result = await index.search(query)
-            except (ValidationException, InvalidQuery) as error:
-                log.warning("watcher %s: query refused (%s), skipped", watcher.key, error)
+            except InvalidQuery as error:
+                log.warning("query refused (%s), skipped", error)
                 break
-            found.pairs.extend((watcher, uuid.UUID(hit.id)) for hit in result.hits)
+            hits.update(hit.id for hit in result.hits)
+        for watcher, own in members:
+            found.pairs.extend((watcher, uuid.UUID(key)) for key in sorted(hits & own))
     return found
 
 

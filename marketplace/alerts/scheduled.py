@@ -22,6 +22,7 @@ from marketplace.alerts.matching import (
 from marketplace.alerts.service import AlertService
 from marketplace.indexing.index import index_for
 from marketplace.jobs import periodic
+from search.contract import SearchIndex
 
 log = logging.getLogger("marketplace.alerts")
 
@@ -33,14 +34,16 @@ class Matched:
     matches: int = 0  # new matches recorded (and told, unless they wait for a digest)
 
 
-async def match_new_changes(session: AsyncSession, now: datetime.datetime) -> Matched:
-    """One pass of matching (the job's work, also called by tests and the bench)."""
+async def match_new_changes(
+    session: AsyncSession, now: datetime.datetime, index: SearchIndex | None = None
+) -> Matched:
+    """One pass of matching (the job's work, also called by the bench with its own index)."""
     entries, changes = await unread_changes(session, now)
     if not entries:
         return Matched()
     await mark_read(session, entries)  # rolled back with the rest if the index does not answer
     watchers = [*(await saved_search_watchers(session)), *(await wanted_watchers(session))]
-    found = await find_matches(session, index_for(session), changes, watchers)
+    found = await find_matches(session, index or index_for(session), changes, watchers)
     fresh = await new_pairs(session, found.pairs)
     recorded = await AlertService(session).record_matches(fresh, now)
     return Matched(changes=len(changes), queries=found.queries, matches=recorded)
