@@ -18,7 +18,7 @@ from marketplace.accounts import service
 from marketplace.accounts.models import AccountLink
 from marketplace.operations import transaction
 from tests.integration.notifications.conftest import BASE_URL, Mailbox
-from tests.stories import PASSWORD, Board, csrf_token
+from tests.stories import PASSWORD, Board, csrf_token, sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -297,3 +297,36 @@ async def test_account_mails_come_in_the_language_the_member_registered_in(
     )
     [mail] = mailbox.to("jo@example.org")
     assert mail["Content-Language"] == "en"
+
+
+async def test_the_account_page_changes_the_name_and_the_address_without_javascript(
+    client: AsyncTestClient[Litestar], mailbox: Mailbox, board: Board
+) -> None:
+    nadia = await board.someone("nadia")
+    token = await sign_in(client, nadia)
+    page = await client.get("/account")
+    assert 'action="/account/profile"' in page.text and 'action="/account/email"' in page.text
+    renamed = await client.post(
+        "/account/profile", data={"display_name": "Nadia B.", "_csrf_token": token}, follow_redirects=False
+    )
+    assert renamed.status_code == 303
+    assert "Nadia B." in (await client.get("/account")).text
+    too_long = await client.post("/account/profile", data={"display_name": "x" * 81, "_csrf_token": token})
+    assert too_long.status_code == 400 and "80 caractères" in too_long.text
+
+    wrong = await client.post(
+        "/account/email", data={"email": "nadia@nouveau.org", "password": "faux", "_csrf_token": token}
+    )
+    assert wrong.status_code == 400 and "Le mot de passe est incorrect." in wrong.text
+    invalid = await client.post(
+        "/account/email", data={"email": "pas-une-adresse", "password": PASSWORD, "_csrf_token": token}
+    )
+    assert invalid.status_code == 400 and "Adresse e-mail invalide." in invalid.text
+    asked = await client.post(
+        "/account/email",
+        data={"email": "nadia@nouveau.org", "password": PASSWORD, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert asked.status_code == 303
+    assert link_in(mailbox.to("nadia@nouveau.org")[0], "/account/email/confirm/")
+    assert mailbox.to("nadia@example.org") == []  # told only once the change is made
