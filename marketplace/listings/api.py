@@ -20,7 +20,7 @@ from marketplace.listings.models import Listing, ListingKind, ListingStatus
 from marketplace.listings.schemas import ListingInput, ListingOut, ListingPatch, StatusInput
 from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
-from marketplace.moderation.reposts import refuse_near_identical
+from marketplace.moderation.reposts import refuse_near_identical, refuse_near_identical_publication
 from marketplace.photos.service import PhotoService
 from marketplace.web.openapi import errors
 from marketplace.web.pagination import DEFAULT_PER_PAGE, Page, clamp
@@ -167,6 +167,8 @@ class ListingApi(Controller):
     ) -> ListingOut:
         """Move the listing along its life cycle (a removal by a moderator needs a ``reason``)."""
         listing = await listings.visible(viewer, listing_id)
+        if listing.author_id == viewer.user_id:
+            await refuse_near_identical_publication(listings.session, listing, data.status)
         # Through exchanges: done closes the other conversations, withdrawn closes them all.
         listing = await ExchangeService(listings.session).change_listing_status(
             listings, listing, viewer, data.status, reason=data.reason, version=data.version

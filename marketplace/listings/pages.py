@@ -34,7 +34,11 @@ from marketplace.listings.rules import ListingFields
 from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
 from marketplace.moderation.models import REASON_LABELS
-from marketplace.moderation.reposts import RepostRefused, refuse_near_identical
+from marketplace.moderation.reposts import (
+    RepostRefused,
+    refuse_near_identical,
+    refuse_near_identical_publication,
+)
 from marketplace.photos.display import cover_views, gallery_context
 from marketplace.photos.pages import FORM_BODY_LIMIT, close_all, flash_upload_report, uploaded_files
 from marketplace.photos.service import PhotoService
@@ -387,6 +391,8 @@ class ListingPages(Controller):
         listing = await listings.visible(viewer, listing_id)
         version = text(data, "version")
         try:
+            if listing.author_id == viewer.user_id:
+                await refuse_near_identical_publication(listings.session, listing, text(data, "status"))
             # Through exchanges: done closes the other conversations, withdrawn closes them all.
             await ExchangeService(listings.session).change_listing_status(
                 listings,

@@ -66,7 +66,7 @@ class ModerationApi(Controller):
     @post(
         "/reports/{report_id:uuid}/resolve",
         operation_id="resolveReport",
-        responses=errors(400, 401, 404, 409),
+        responses=errors(400, 401, 403, 404, 409),
         status_code=HTTP_200_OK,
     )
     async def resolve(

@@ -23,7 +23,7 @@ from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
 from marketplace.communities.guards import access_to, content_missing
 from marketplace.communities.models import Community
-from marketplace.exchanges.models import Conversation, Message, MessageReport, ReportStatus
+from marketplace.exchanges.models import Conversation, Message, ReportStatus
 from marketplace.exchanges.service import ExchangeService
 from marketplace.listings.models import Listing
 from marketplace.moderation.audit_model import AuditEntry
@@ -144,18 +144,3 @@ async def history_of(
         .limit(HISTORY_MAX)
     )
     return list(rows)
-
-
-async def open_report_count(session: AsyncSession, community_id: uuid.UUID) -> int:
-    """How many items wait in the queue (for a badge on the moderators' pages)."""
-    listings = await session.scalars(
-        select(ListingReport.listing_id)
-        .where(ListingReport.community_id == community_id, ListingReport.status == ReportStatus.OPEN)
-        .distinct()
-    )
-    messages = await session.scalars(
-        select(MessageReport.message_id)
-        .where(MessageReport.community_id == community_id, MessageReport.status == ReportStatus.OPEN)
-        .distinct()
-    )
-    return len(list(listings)) + len(list(messages))

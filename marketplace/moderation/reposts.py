@@ -135,3 +135,12 @@ async def refuse_near_identical(
     earlier = await earlier_near_identical(session, community, author_id, title, description, now)
     if earlier is not None:
         raise RepostRefused(earlier, community.repost_delay_days)
+
+
+async def refuse_near_identical_publication(session: AsyncSession, listing: Listing, target: str) -> None:
+    """The same rule when a draft is published (relisting an earlier listing is what the rule
+    offers: it is never refused)."""
+    if listing.status == ListingStatus.DRAFT and str(target) == ListingStatus.AVAILABLE.value:
+        await refuse_near_identical(
+            session, listing.community, listing.author_id, listing.title, listing.description
+        )

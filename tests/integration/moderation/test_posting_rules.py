@@ -74,7 +74,10 @@ async def test_a_near_identical_repost_within_the_delay_is_refused_and_relisting
     # What is offered works, and something else is welcome at any time.
     assert (await board.post(alice, title="Habillage pluie pour poussette Yoyo")).status_code == 201
     assert (await board.post(await board.member("bob"), title="Poussette Yoyo Babyzen")).status_code == 201
-    assert (await board.listing(alice, title="Poussette Yoyo Babyzen", draft=True))["status"] == "draft"
+    draft = await board.listing(alice, title="Poussette Yoyo Babyzen", draft=True)
+    assert draft["status"] == "draft"  # a draft is no post: publishing it is
+    published = await status(alice, draft, "available")
+    assert published.status_code == 409 and published.json()["extra"]["earlier_listing_id"] == earlier["id"]
     relisted = await status(alice, earlier, "available")
     assert relisted.status_code == 200, relisted.text
     # Once the delay has passed, the same listing may be posted again.
