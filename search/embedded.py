@@ -25,7 +25,7 @@ import anyio.to_thread
 
 from search import embedded_writes
 from search.contract import Document, Health, Hit, ProgressCallback, Query, Result, SearchUnavailable, check
-from search.embedded_query import TextMatch, statements, text_match
+from search.embedded_query import TextMatch, counted, statements, text_match
 from search.embedded_store import Store, connect, vocabulary_version
 from search.highlight import Matcher, highlight, snippet
 from search.language import QueryTerm, expand_query
@@ -173,7 +173,7 @@ class EmbeddedIndex:
                 for used in range(len(terms), 0, -1) if terms else (0,):
                     match = self._match(terms[:used]) if used else None
                     plan = statements(query, match)
-                    counts = connection.execute(plan.counts, plan.count_parameters).fetchall()
+                    counts = counted(connection, plan)
                     if counts[0][2] or used <= 1:
                         break
                 if counts and counts[0][2]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,12 +192,40 @@ def _kept_counts(query: Query) -> tuple[str, list[Any]]:
 
 @dataclass(frozen=True)
 class Statements:
-    """The two statements of one search: the page of hits, and the count with the facets."""
+    """The two statements of one search: the page of hits, and the count with the facets.
+
+    When ``listed``, the count statement lists the matches (rowid, then the ``singles`` columns)
+    and ``counted`` counts them, with one more statement for the multi-valued facets."""
 
     hits: str
     hit_parameters: list[Any]
     counts: str
     count_parameters: list[Any]
+    listed: bool = False
+    singles: tuple[str, ...] = ()
+    multi: tuple[str, ...] = ()
+
+
+# The multi-valued facets of listed matches: their rowids walk doc_values by its primary key.
+_MULTI_COUNTS = (
+    "SELECT v.field, v.value, count(*) FROM json_each(?) j CROSS JOIN doc_values v "
+    "ON v.doc = j.value AND v.field IN (SELECT value FROM json_each(?)) GROUP BY v.field, v.value"
+)
+
+
+def counted(connection: sqlite3.Connection, plan: Statements) -> list[tuple[str, str, int]]:
+    """The total (first row, as ``('', '', total)``) then ``(facet, value, count)`` rows."""
+    rows = connection.execute(plan.counts, plan.count_parameters).fetchall()
+    if not plan.listed:
+        return [(str(field), str(value), int(count)) for field, value, count in rows]
+    out: list[tuple[str, str, int]] = [("", "", len(rows))]
+    for position, name in enumerate(plan.singles, start=1):
+        tally = Counter(row[position] for row in rows if row[position] is not None)
+        out.extend((name, str(value), count) for value, count in sorted(tally.items()))
+    if plan.multi and rows:
+        parameters = [json.dumps([row[0] for row in rows]), json.dumps(list(plan.multi))]
+        out.extend(connection.execute(_MULTI_COUNTS, parameters).fetchall())
+    return out
 
 
 def statements(query: Query, match: TextMatch | None) -> Statements:
@@ -229,23 +259,20 @@ def statements(query: Query, match: TextMatch | None) -> Statements:
     if match is None and _scope_only(filters=query.filters):
         counted = _kept_counts(query)
         return Statements(hits, hit_parameters, counted[0], counted[1])
-    # The matching documents are listed once, with the single-valued facet columns beside their
-    # rowid: each facet then counts from that list alone, instead of looking every document up
-    # again (a docs row holds its whole body); multi-valued facets walk the list into doc_values
-    # by its primary key (CROSS JOIN keeps that order: the other one builds an index on the list).
+    # The matches are listed once, with the single-valued facet columns beside their rowid, and
+    # counted in Python; the multi-valued facets walk doc_values from the listed rowids. (One
+    # compound statement counting every facet from a materialized list cost SQLite 3.40 some
+    # 35 ms whatever the number of matches, against under 1 ms for these two.)
     wanted = list(dict.fromkeys(Facet(item).value for item in query.facets))
-    singles = [name for name in wanted if name not in MULTI_FIELDS]
-    facet_parts = ["SELECT '', '', count(*) FROM m"]
-    for name in wanted:
-        if name in MULTI_FIELDS:
-            facet_parts.append(
-                f"SELECT '{name}', v.value, count(*) FROM m CROSS JOIN doc_values v "
-                f"ON v.doc = m.r AND v.field = '{name}' GROUP BY v.value"
-            )
-        else:
-            facet_parts.append(
-                f"SELECT '{name}', m.{name}, count(*) FROM m WHERE m.{name} IS NOT NULL GROUP BY m.{name}"
-            )
-    listed = ", ".join(["d.rowid AS r", *(f"d.{name} AS {name}" for name in singles)])
-    counts = f"WITH m AS MATERIALIZED (SELECT {listed} FROM {source}) " + " UNION ALL ".join(facet_parts)
-    return Statements(hits, hit_parameters, counts, list(source_parameters))
+    singles = tuple(name for name in wanted if name not in MULTI_FIELDS)
+    multi = tuple(name for name in wanted if name in MULTI_FIELDS)
+    listed = ", ".join(["d.rowid", *(f"d.{name}" for name in singles)])
+    return Statements(
+        hits,
+        hit_parameters,
+        f"SELECT {listed} FROM {source}",
+        list(source_parameters),
+        listed=True,
+        singles=singles,
+        multi=multi,
+    )
