@@ -76,7 +76,7 @@ from marketplace.communities.attributes import covered_sizes  # noqa: E402
 from marketplace.db.migrate import upgrade  # noqa: E402
 from marketplace.indexing.indexer import drain  # noqa: E402
 from marketplace.listings.importer import import_listings  # noqa: E402
-from marketplace.listings.models import Listing  # noqa: E402
+from marketplace.listings.models import Listing, ListingStatus  # noqa: E402
 from marketplace.notifications.models import (  # noqa: E402
     Delivery,
     EmailOutboxEntry,
@@ -203,7 +203,12 @@ async def setup(settings: Settings, index: SearchIndex, searches: int, listings:
 
 async def one_listing_passes(settings: Settings, index: SearchIndex, samples: int, baseline: int) -> None:
     async with sessions_for(settings) as sessions, transaction_in(sessions) as session:
-        ids = list(await session.scalars(select(Listing.id).order_by(Listing.id)))
+        # The listings an alert can be about (a generated one may be reserved or done already).
+        ids = list(
+            await session.scalars(
+                select(Listing.id).where(Listing.status == ListingStatus.AVAILABLE).order_by(Listing.id)
+            )
+        )
         rng = random.Random(3)
         chosen = rng.sample(ids, min(samples, len(ids)))
         now = datetime.datetime.now(datetime.UTC)

@@ -4,13 +4,18 @@ listing its member may not see, never twice, never for their own listings."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from sqlalchemy import select
 
+from marketplace.accounts.auth import Viewer
+from marketplace.accounts.models import User
+from marketplace.alerts.matching import ScopeCache
 from marketplace.alerts.models import AlertMatch
+from marketplace.discovery.queries import reader_scope
 from marketplace.notifications.models import Notification
 from marketplace.operations import transaction
 from tests.integration.alerts.conftest import matched
@@ -193,3 +198,33 @@ async def test_own_listings_and_paused_alerts_never_match(board: Board, app: Lit
     nadia_matches = await matches_of(app, nadia.id)
     assert len(next(iter(nadia_matches.values()))) == 1  # omar's, not her own
     assert await matches_of(app, omar.id) == {}
+
+
+async def test_the_matchers_scopes_are_the_visibility_rules(board: Board, app: Litestar) -> None:
+    """The matcher reads every member's scope at once: the same as ``reader_scope`` member by
+    member, for members, applicants, the banned, those who left and those of no group."""
+    await board.community(PUBLIC)
+    await board.community(PRIVATE, visibility="members", join_policy="approval")
+    await board.community("atelier-couture", visibility="members", join_policy="open")
+    root = await board.root()
+    people = {
+        "member": await board.member("nadia", PRIVATE),
+        "banned": await board.member("bruno", PRIVATE),
+        "left": await board.member("lise", PRIVATE),
+        "open group": await board.member("omar", "atelier-couture"),
+        "nobody": await board.someone("zoe"),
+        "applicant": await board.someone("paula"),
+    }
+    await people["applicant"].post(f"/api/v1/communities/{PRIVATE}/join", json={"answer": "Rue de Bagnolet"})
+    await root.post(f"/api/v1/communities/{PRIVATE}/members/{people['banned'].id}/ban", json={})
+    await people["left"].post(f"/api/v1/communities/{PRIVATE}/leave")
+    async with transaction(app.state.settings) as session:
+        cache = ScopeCache(session)
+        for label, who in people.items():
+            user = await session.get(User, uuid.UUID(who.id))
+            for slugs in ((), (PRIVATE,), (PUBLIC, "atelier-couture")):
+                expected = await reader_scope(session, Viewer(user), slugs)
+                got = await cache.scope(uuid.UUID(who.id), slugs)
+                assert got is not None, label
+                assert set(got.searched) == set(expected.searched), (label, slugs)
+                assert set(got.readable) == set(expected.readable), (label, slugs)
