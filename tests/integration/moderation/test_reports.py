@@ -10,7 +10,7 @@ import pytest
 from litestar import Litestar
 
 from tests.integration.discovery.backends import indexed
-from tests.stories import SLUG, Board, Person
+from tests.stories import SLUG, Board, Person, sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -240,3 +240,60 @@ async def test_a_reporter_stays_anonymous_to_the_reported_member(board: Board) -
     (warning,) = [notice for notice in notices if notice["event"] == "moderation.warning"]
     assert warning["quotes"] == ["Évitez la revente."]
     assert "Bob" not in str(warning) and bob.id not in str(warning)
+
+
+async def test_a_removal_from_the_listing_page_is_audited_too(board: Board) -> None:
+    await board.community()
+    alice = await board.member("alice")
+    listing = await board.listing(alice, title="Casque de vélo")
+    mia = await board.member("mia", role="moderator")
+    removed = await mia.post(
+        f"/api/v1/listings/{listing['id']}/status", json={"status": "removed", "reason": "Objet dangereux"}
+    )
+    assert removed.status_code == 200, removed.text
+    (line, *_) = await audit_actions(board)
+    assert (line["action"], line["actor_name"], line["subject_name"], line["reason"]) == (
+        "listing.removed",
+        "Mia",
+        "Alice",
+        "Objet dangereux",
+    )
+
+
+async def test_decisions_from_the_queue_page_are_plain_form_posts(client: Any, board: Board) -> None:
+    alice, _listing, _bob, mia = await reported_listing(board)
+    item = await only_item(mia)
+    token = await sign_in(client, mia)
+    queue = f"/communities/{SLUG}/moderation"
+    page = await client.get(queue)
+    assert f'formaction="/reports/{item["report_id"]}/warn"' in page.text
+    empty = await client.post(
+        f"/reports/{item['report_id']}/warn",
+        data={"_csrf_token": token, "next": queue, "reason": ""},
+        follow_redirects=False,
+    )
+    assert empty.status_code == 303 and empty.headers["location"] == queue
+    assert "Indiquez la raison" in (await client.get(queue)).text
+    warned = await client.post(
+        f"/reports/{item['report_id']}/warn",
+        data={"_csrf_token": token, "next": queue, "reason": "Une vraie photo, merci."},
+        follow_redirects=False,
+    )
+    assert warned.status_code == 303
+    after = (await client.get(queue)).text
+    assert "Avertissement envoyé" in after and "Aucun signalement en attente" in after
+    notices = (await alice.get("/api/v1/notifications")).json()["items"]
+    assert notices[0]["quotes"] == ["Une vraie photo, merci."]
+
+
+async def test_a_moderator_cannot_ban_another_moderator_from_the_queue(board: Board) -> None:
+    await board.community()
+    max_ = await board.member("max", role="moderator")
+    listing = await board.listing(max_, title="Table de jardin")
+    bob = await board.member("bob")
+    await bob.post(f"/api/v1/listings/{listing['id']}/report", json={"reason": "spam"})
+    mia = await board.member("mia", role="moderator")
+    item = await only_item(mia)
+    refused = await resolve(mia, item["report_id"], "ban", "Spam")
+    assert refused.status_code == 403 and "administrateur" in refused.json()["detail"]
+    assert len((await mia.get(QUEUE)).json()["items"]) == 1  # nothing was decided
