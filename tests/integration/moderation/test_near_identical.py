@@ -14,6 +14,8 @@ from marketplace.moderation.similarity import NEAR_IDENTICAL, similarity
 
 # (title, description, earlier title, earlier description)
 REPOSTS = [
+    ("Buggy Maclaren", "Légère, se plie d'une main", "Poussette canne Maclaren", "Légère, pliage d'une main"),
+    ("Machine à laver Bosch 7 kg", "", "Lave-linge Bosch 7 kg", ""),
     (
         "Poussette Yoyo Babyzen",
         "Très bon état, avec habillage pluie.",
