@@ -28,6 +28,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
+from marketplace.accounts.guards import ensure_verified
 from marketplace.accounts.models import User
 from marketplace.communities.models import Community, MembershipStatus, Visibility
 from marketplace.communities.service import CommunityService
@@ -134,6 +135,7 @@ class ExchangeService:
         """Open (or reopen) the conversation of ``user`` about ``listing``, with a first message.
 
         ``listing`` is one the caller read through the visibility rule."""
+        ensure_verified(user)
         if listing.author_id == user.id:
             raise Conflict(_("C'est votre propre annonce."))
         body = self._clean_body(message, field="message")
@@ -178,7 +180,8 @@ class ExchangeService:
         return list(reversed(list(rows.unique())))
 
     async def send(self, conversation: Conversation, user: User, body: str) -> Message:
-        """A new message from one of the two neighbours."""
+        """A new message from one of the two neighbours (whose address is confirmed)."""
+        ensure_verified(user)
         text = self._clean_body(body, field="body")
         if conversation.closed_at is not None:
             raise Conflict(_("Cette conversation est close."))

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from marketplace.accounts.auth import Viewer
+from marketplace.accounts.guards import ensure_verified
 from marketplace.accounts.models import User
 from marketplace.communities.category_service import CategoryService
 from marketplace.communities.models import Category, Community
@@ -169,7 +170,8 @@ class ListingService(ListingReads):
     ) -> Listing:
         """Post a listing: published at once (available) unless ``draft``.
 
-        403 unless ``author`` is an active member of ``community``."""
+        403 unless ``author`` is an active member of ``community`` whose address is confirmed."""
+        ensure_verified(author)
         await self._require_active_member(community, author)
         now = now or now_utc()
         category, cleaned = await self._clean(community, data)

@@ -66,6 +66,10 @@ async def hidden(board: Board) -> Hidden:
     interest = await max_.post(f"/api/v1/listings/{listing['id']}/interest", json={"message": "Bonjour !"})
     assert interest.status_code == 201, interest.text
     conversation = interest.json()
+    report = await max_.post(f"/api/v1/listings/{listing['id']}/report", json={"reason": "spam"})
+    assert report.status_code == 201, report.text
+    saved = await mona.post("/api/v1/saved-searches", json={"q": "lampe", "community": [HIDDEN]})
+    assert saved.status_code == 201, saved.text
     (told, *_) = (await mona.get("/api/v1/notifications")).json()["items"]  # max's message
     token_id = (await mona.get("/api/v1/auth/tokens")).json()[0]["id"]
     _, _, variant, name = photo["urls"]["thumb"].removeprefix("/").split("/")
@@ -80,6 +84,8 @@ async def hidden(board: Board) -> Hidden:
             "conversation_id": conversation["id"],  # between two members: only they may read it
             "message_id": conversation["last_message"]["id"],
             "notification_id": told["id"],  # mona's own
+            "report_id": report.json()["id"],  # a report of the hidden listing: its moderators only
+            "saved_search_id": saved.json()["id"],  # mona's own alert
             "variant": variant,
             "name": name,
         },
@@ -153,6 +159,9 @@ def json_body(method: str, path: str, hidden: Hidden) -> Any:
         "{listing_id:uuid}": {"version": 1, "title": "Piraté"},
         "status": {"status": "withdrawn", "version": 1},
         "{photo_id:uuid}": {"alt_text": "Piraté"},
+        "report": {"reason": "spam"},
+        "resolve": {"action": "dismiss", "reason": "Vu"},
+        "{saved_search_id:uuid}": {"frequency": "off"},
     }.get(last, {})
 
 

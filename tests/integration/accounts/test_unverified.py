@@ -1,9 +1,5 @@
 """An account whose address is not confirmed yet may browse and ask to join; posting and writing
-to neighbours wait for the link (``accounts.guards.ensure_verified``).
-
-The last two tests are marked xfail(strict) until the guard is wired into the listings' and the
-exchanges' services (/tmp/helpers/accounts-requests.md): then they pass, strict xfail turns that
-into a failure, and the marker is removed with the wiring."""
+to neighbours wait for the link (``accounts.guards.ensure_verified``)."""
 
 from __future__ import annotations
 
@@ -12,10 +8,6 @@ import pytest
 from tests.stories import Board, PersonFactory
 
 pytestmark = pytest.mark.anyio
-
-WIRED = pytest.mark.xfail(
-    strict=True, reason="ensure_verified not yet called by listings/exchanges services (accounts-requests.md)"
-)
 
 
 async def test_an_unverified_account_may_browse_and_ask_to_join(board: Board, person: PersonFactory) -> None:
@@ -29,7 +21,6 @@ async def test_an_unverified_account_may_browse_and_ask_to_join(board: Board, pe
     assert joined.status_code == 201, joined.text
 
 
-@WIRED
 async def test_an_unverified_member_cannot_post_a_listing(board: Board, person: PersonFactory) -> None:
     await board.community()
     newcomer = await person("newcomer", verified=False)
@@ -39,7 +30,6 @@ async def test_an_unverified_member_cannot_post_a_listing(board: Board, person: 
     assert "Confirmez d'abord votre adresse e-mail" in refused.json()["detail"]
 
 
-@WIRED
 async def test_an_unverified_member_cannot_write_to_a_neighbour(board: Board, person: PersonFactory) -> None:
     await board.community()
     alice = await board.member("alice")
