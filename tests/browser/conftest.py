@@ -6,8 +6,10 @@ directory. Screenshots go to ``test-artifacts/`` (ignored by git) for a person t
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +77,34 @@ def screenshot(page: Any, name: str) -> None:
 
 
 def register(page: Any, server: LiveServer, email: str, name: str) -> None:
+    """Sign up as a neighbour does: the form, the link of the confirmation e-mail (the live
+    server's console sink writes each mail under its data directory), then log in."""
     page.goto(f"{server.url}/register")
     page.fill("#email", email)
     page.fill("#display_name", name)
     page.fill("#password", PASSWORD)
     page.click("form[action='/register'] button[type=submit]")
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_selector("text=Vérifiez votre boîte mail")
+    page.goto(f"{server.url}{verification_path(server, email)}")
+    page.click("form[action^='/account/verify/'] button[type=submit]")
+    page.wait_for_load_state()
+    log_in(page, server, email)
+
+
+def verification_path(server: LiveServer, email: str) -> str:
+    """The path of the latest confirmation link mailed to ``email``."""
+    mails = sorted(
+        (Path(server.env["MARKETPLACE_DATA_DIR"]) / "mail").glob("*.eml"),
+        key=lambda path: path.stat().st_mtime,
+    )
+    for path in reversed(mails):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        if email in str(message["To"]):
+            body = message.get_body(("plain",))
+            found = re.search(r"/account/verify/[A-Za-z0-9_\-]+", body.get_content() if body else "")
+            if found:
+                return found.group(0)
+    raise AssertionError(f"no confirmation link mailed to {email}")
 
 
 def log_in(page: Any, server: LiveServer, email: str, password: str = PASSWORD) -> None:
