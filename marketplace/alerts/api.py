@@ -87,7 +87,7 @@ class SavedSearchApi(Controller):
         "/{saved_search_id:uuid}",
         operation_id="deleteSavedSearch",
         status_code=HTTP_204_NO_CONTENT,
-        responses=errors(401, 404),
+        responses=errors(400, 401, 404),
     )
     async def delete_saved_search(self, saved_search_id: uuid.UUID, user: User, alerts: AlertService) -> None:
         """Delete a saved search and what it found."""
