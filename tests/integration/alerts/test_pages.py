@@ -24,6 +24,11 @@ async def test_a_member_saves_the_search_of_the_page_and_manages_it(
     assert search.status_code == 200
     assert "Créer une alerte" in search.text and 'formaction="/alertes/nouvelle"' in search.text
 
+    group_page = await client.get("/communities/vide-grenier-test")
+    assert 'name="community" value="vide-grenier-test"' in group_page.text  # the group goes along
+    in_group = await client.get("/alertes/nouvelle", params={"q": "vélo", "community": "vide-grenier-test"})
+    assert in_group.status_code == 200 and 'name="community" value="vide-grenier-test"' in in_group.text
+
     form = await client.get("/alertes/nouvelle", params={"q": "poussette", "kind": "give", "sort": "newest"})
     assert form.status_code == 200, form.text
     assert "« poussette »" in form.text and 'name="kind" value="give"' in form.text
