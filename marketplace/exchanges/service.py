@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
@@ -428,18 +428,14 @@ class ExchangeService:
         return list(rows.unique())
 
     async def close_message_reports(self, message_id: uuid.UUID) -> int:
-        """The open reports of one message are handled (the decision is in the audit log)."""
-        rows = await self.session.scalars(
-            select(MessageReport).where(
-                MessageReport.message_id == message_id, MessageReport.status == ReportStatus.OPEN
-            )
+        """The open reports of one message are handled (the decision is in the audit log); how
+        many were open (one guarded UPDATE: a decision made at the same moment finds none)."""
+        result = await self.session.execute(
+            update(MessageReport)
+            .where(MessageReport.message_id == message_id, MessageReport.status == ReportStatus.OPEN)
+            .values(status=ReportStatus.CLOSED, updated_at=now_utc())
         )
-        closed = 0
-        for report in rows.unique():
-            report.status = ReportStatus.CLOSED
-            closed += 1
-        await self.session.flush()
-        return closed
+        return int(getattr(result, "rowcount", 0) or 0)
 
     # --- the line, the reservation ------------------------------------------------------------
 

@@ -84,6 +84,8 @@ class ModerationPages(Controller):
         try:
             await moderation.resolve(viewer, report_id, action, text(data, "reason"))
         except REFUSALS as error:
+            # The redirect commits (autocommit on redirects): nothing of a refused decision may.
+            await moderation.session.rollback()
             return back_with_error(request, back, error)
         flash(request, _(DONE[action]), category="success")
         return see_other(back)

@@ -21,7 +21,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
@@ -242,20 +242,25 @@ class ModerationService:
         reason: str,
         now: datetime.datetime,
     ) -> int:
+        """Close the item's open reports, as one guarded UPDATE: of two moderators deciding at the
+        same moment, the second finds none open (PostgreSQL makes it wait for the first) and
+        gets a 409, its whole decision rolled back."""
         if item.message is not None:
-            return await ExchangeService(self.session).close_message_reports(item.message.id)
-        rows = await self.session.scalars(
-            select(ListingReport).where(
-                ListingReport.listing_id == item.listing.id, ListingReport.status == ReportStatus.OPEN
+            closed = await ExchangeService(self.session).close_message_reports(item.message.id)
+        else:
+            result = await self.session.execute(
+                update(ListingReport)
+                .where(ListingReport.listing_id == item.listing.id, ListingReport.status == ReportStatus.OPEN)
+                .values(
+                    status=ReportStatus.CLOSED,
+                    resolution=action,
+                    resolution_reason=reason,
+                    resolved_by_id=viewer.user_id,
+                    resolved_at=now,
+                    updated_at=now,
+                )
             )
-        )
-        closed = 0
-        for report in rows.unique():
-            report.status = ReportStatus.CLOSED
-            report.resolution = action
-            report.resolution_reason = reason
-            report.resolved_by_id = viewer.user_id
-            report.resolved_at = now
-            closed += 1
-        await self.session.flush()
+            closed = int(getattr(result, "rowcount", 0) or 0)
+        if not closed:
+            raise Conflict(_("Ce signalement a déjà été traité."))
         return closed
