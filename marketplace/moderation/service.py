@@ -169,7 +169,7 @@ class ModerationService:
                 "action",
                 _(
                     "Décision inconnue : %(values)s.",
-                    values=", ".join(item.value for item in ModerationAction),
+                    values=", ".join(choice.value for choice in ModerationAction),
                 ),
             ) from None
         reason = (reason or "").strip()
