@@ -150,7 +150,8 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
         """The public registration: what to mail, the same whether the address is taken or not.
 
         A new address gets an unverified account and a link valid 48 h; a taken one gets no
-        account, and its owner a mail saying that somebody tried (OWASP: no account oracle)."""
+        account, and its owner a mail saying that somebody tried (OWASP: no account oracle), or
+        a new verification link if the account there was never confirmed."""
         email = normalise_email(email)
         try:
             user = await self.register(
@@ -160,6 +161,12 @@ class UserService(SQLAlchemyAsyncRepositoryService[User]):
             existing = await self.by_email(email)
             assert existing is not None  # the conflict was on this address
             await passwords.hash_password(password)  # as long as a real sign-up takes
+            if existing.is_active and not existing.is_verified:
+                # Most likely its owner again, who lost the first mail: a fresh link, to the
+                # address only, as "Renvoyer le lien" would send.
+                return mail_to(
+                    existing, MailKind.VERIFY, await self.issue_link(existing, LinkPurpose.VERIFY_EMAIL)
+                )
             return mail_to(existing, MailKind.SIGNUP_ATTEMPT)
         secret = await self.issue_link(user, LinkPurpose.VERIFY_EMAIL)
         return mail_to(user, MailKind.VERIFY, secret)

@@ -330,3 +330,17 @@ async def test_the_account_page_changes_the_name_and_the_address_without_javascr
     assert asked.status_code == 303
     assert link_in(mailbox.to("nadia@nouveau.org")[0], "/account/email/confirm/")
     assert mailbox.to("nadia@example.org") == []  # told only once the change is made
+
+
+async def test_signing_up_again_before_confirming_sends_a_fresh_link_and_keeps_the_first_password(
+    client: AsyncTestClient[Litestar], mailbox: Mailbox
+) -> None:
+    first = await sign_up_page(client, "lea@example.org")
+    again = await sign_up_page(client, "lea@example.org", password="une autre phrase")
+    assert first.status_code == again.status_code == 200 and first.text == again.text
+    old, new = mailbox.to("lea@example.org")
+    assert new["Subject"] == "Confirmez votre adresse e-mail"
+    assert (await follow(client, link_in(old, "/account/verify/")))[0].status_code == 400
+    assert (await follow(client, link_in(new, "/account/verify/")))[0].status_code == 303
+    assert (await log_in(client, "lea@example.org", "une autre phrase")).status_code == 401
+    assert (await log_in(client, "lea@example.org")).json()["is_verified"] is True
