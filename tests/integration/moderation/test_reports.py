@@ -6,9 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import anyio
 import pytest
 from litestar import Litestar
 
+from marketplace.accounts.auth import Viewer
+from marketplace.accounts.models import User
+from marketplace.errors import Conflict
+from marketplace.moderation.service import ModerationService
+from marketplace.operations import transaction
 from tests.integration.discovery.backends import indexed
 from tests.stories import SLUG, Board, Person, sign_in
 
@@ -297,3 +303,43 @@ async def test_a_moderator_cannot_ban_another_moderator_from_the_queue(board: Bo
     refused = await resolve(mia, item["report_id"], "ban", "Spam")
     assert refused.status_code == 403 and "administrateur" in refused.json()["detail"]
     assert len((await mia.get(QUEUE)).json()["items"]) == 1  # nothing was decided
+
+
+async def test_two_moderators_deciding_at_once_the_second_is_told_it_is_done(
+    board: Board, app: Litestar, database_url: str
+) -> None:
+    """On PostgreSQL, where two web processes decide at the same moment: the second decision
+    waits for the first, finds the report closed, and nothing of it stays (no second notice)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: the race cannot happen there")
+    alice, _listing, _bob, mia = await reported_listing(board)
+    item = await only_item(mia)
+    root = await board.root()
+    first_decided = anyio.Event()
+    outcomes: dict[str, str] = {}
+
+    async def decide(who: str, user_id: str, action: str, hold: bool) -> None:
+        async with transaction(app.state.settings) as session:
+            viewer = Viewer(await session.get(User, uuid.UUID(user_id)))
+            try:
+                await ModerationService(session).resolve(viewer, uuid.UUID(item["report_id"]), action, "Vu")
+            except Conflict as error:
+                outcomes[who] = str(error.detail)
+                raise
+            finally:
+                if hold:
+                    first_decided.set()
+                    await anyio.sleep(0.5)  # the other decision reaches the closing UPDATE meanwhile
+            outcomes[who] = "done"
+
+    async def second() -> None:
+        await first_decided.wait()
+        with pytest.raises(Conflict):
+            await decide("root", root.id, "warn", hold=False)
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(decide, "mia", mia.id, "dismiss", True)
+        tasks.start_soon(second)
+    assert outcomes == {"mia": "done", "root": "Ce signalement a déjà été traité."}
+    assert (await alice.get("/api/v1/notifications")).json()["items"] == []  # no warning went out
+    assert next(line["action"] for line in await audit_actions(board)) == "report.dismissed"
