@@ -50,9 +50,10 @@ async def _new_role(
     access: CommunityAccess,
     user_id: uuid.UUID,
     role: str,
+    actor: User,
 ) -> Membership:
     access.require_admin()  # a moderator's refusal is a flash message, like the service's
-    return await communities.set_role(community, user_id, role)
+    return await communities.set_role(community, user_id, role, actor=actor)
 
 
 class MemberPages(Controller):
@@ -161,6 +162,6 @@ class MemberPages(Controller):
         return await _decided(
             request,
             community,
-            _new_role(communities, community, access, user_id, text(data, "role")),
+            _new_role(communities, community, access, user_id, text(data, "role"), user),
             N_("Rôle de %(name)s modifié."),
         )
