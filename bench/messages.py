@@ -29,9 +29,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import email
+import email.policy
 import json
 import os
 import platform
+import re
 import resource
 import secrets
 import statistics
@@ -157,13 +160,53 @@ def expect(response: httpx.Response, status: int) -> dict:
     return dict(response.json())
 
 
-async def sign_up(http: httpx.AsyncClient, email: str, name: str, limit: asyncio.Semaphore) -> Neighbour:
-    who = Neighbour(email)
+class Mailbox:
+    """The app's console mail sink (``MARKETPLACE_DATA_DIR/mail``): the confirmation links."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.links: dict[str, str] = {}
+        self.read: set[Path] = set()
+
+    async def link_for(self, address: str) -> str:
+        for _attempt in range(100):
+            for path in set(self.directory.glob("*.eml")) - self.read:
+                message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                body = message.get_body(("plain",))
+                found = re.search(r"/account/verify/[A-Za-z0-9_\-]+", body.get_content() if body else "")
+                if found:
+                    self.links[str(message["To"]).strip("<> ")] = found.group(0)
+                self.read.add(path)
+            for recipient, link in self.links.items():
+                if address in recipient:
+                    return link
+            await asyncio.sleep(0.1)
+        raise RuntimeError(f"no confirmation mail for {address}")
+
+
+async def confirm(http: httpx.AsyncClient, link: str) -> None:
+    """Follow the confirmation link as a browser does (cookies of its own): the page, its button."""
+    async with httpx.AsyncClient(base_url=http.base_url, timeout=60) as browser:
+        page = await browser.get(link)
+        if page.status_code != 200:
+            raise RuntimeError(f"confirmation page {link}: {page.status_code}")
+        token = browser.cookies.get("csrftoken", "")
+        response = await browser.post(link, headers={"x-csrftoken": token}, follow_redirects=False)
+    if response.status_code >= 400:
+        raise RuntimeError(f"confirming {link}: {response.status_code} {response.text[:300]}")
+
+
+async def sign_up(
+    http: httpx.AsyncClient, mailbox: Mailbox, address: str, name: str, limit: asyncio.Semaphore
+) -> Neighbour:
+    who = Neighbour(address)
     async with limit:
-        body = {"email": email, "password": PASSWORD, "display_name": name}
-        who.user_id = (await setup_call(http, "/api/v1/auth/register", 201, json=body))["id"]
-        credentials = {"email": email, "password": PASSWORD}
+        body = {"email": address, "password": PASSWORD, "display_name": name}
+        await setup_call(http, "/api/v1/auth/register", 202, json=body)
+        await confirm(http, await mailbox.link_for(address))
+        credentials = {"email": address, "password": PASSWORD}
         who.token = (await setup_call(http, "/api/v1/auth/tokens", 201, json=credentials))["token"]
+        who.user_id = expect(await http.get("/api/v1/auth/me", headers=who.headers), 200)["id"]
         join = f"/api/v1/communities/{SLUG}/join"
         await setup_call(http, join, 201, json={"answer": ""}, headers=who.headers)
     return who
@@ -176,17 +219,23 @@ class Conversation:
     interested: Neighbour
 
 
-async def open_conversations(http: httpx.AsyncClient, count: int) -> list[Conversation]:
+async def open_conversations(http: httpx.AsyncClient, mailbox: Mailbox, count: int) -> list[Conversation]:
     """``count`` listings, ``LISTINGS_PER_AUTHOR`` per author, each with one interested neighbour;
     no two conversations between the same two neighbours."""
     limit = asyncio.Semaphore(SETUP_CONCURRENCY)
     authors_needed = -(-count // LISTINGS_PER_AUTHOR)
     neighbours_needed = max(LISTINGS_PER_AUTHOR, authors_needed)
     authors = await asyncio.gather(
-        *(sign_up(http, f"author{i}@example.org", f"Autrice {i}", limit) for i in range(authors_needed))
+        *(
+            sign_up(http, mailbox, f"author{i}@example.org", f"Autrice {i}", limit)
+            for i in range(authors_needed)
+        )
     )
     interested = await asyncio.gather(
-        *(sign_up(http, f"voisin{i}@example.org", f"Voisin {i}", limit) for i in range(neighbours_needed))
+        *(
+            sign_up(http, mailbox, f"voisin{i}@example.org", f"Voisin {i}", limit)
+            for i in range(neighbours_needed)
+        )
     )
     categories = expect(
         await http.get(f"/api/v1/communities/{SLUG}/categories", headers=authors[0].headers), 200
@@ -307,7 +356,7 @@ async def talk(
             figures.latencies.append(arrived - started)
 
 
-async def run_scenario(base_url: str, count: int, messages: int) -> Figures:
+async def run_scenario(base_url: str, mailbox: Mailbox, count: int, messages: int) -> Figures:
     # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them under us.
     limits = httpx.Limits(
         max_connections=4 * count + 50, max_keepalive_connections=4 * count + 50, keepalive_expiry=2.0
@@ -315,7 +364,7 @@ async def run_scenario(base_url: str, count: int, messages: int) -> Figures:
     timeout = httpx.Timeout(60.0, read=None)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as http:
         started = time.perf_counter()
-        conversations = await open_conversations(http, count)
+        conversations = await open_conversations(http, mailbox, count)
         print(f"  set-up: {count} conversations opened in {time.perf_counter() - started:.1f} s", flush=True)
         streams: dict[str, dict[str, Stream]] = {}
         listeners = []
@@ -400,15 +449,20 @@ def main() -> None:
         )  # SQLite: the memory backend, one process
         print(f"{database}:", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-messages-") as directory:
+            mailbox = Mailbox(Path(directory) / "var" / "mail")
             if database == "postgresql":
                 with (
                     scratch_postgres_database() as url,
                     served_app(Path(directory), url, workers) as base_url,
                 ):
-                    figures = asyncio.run(run_scenario(base_url, arguments.conversations, arguments.messages))
+                    figures = asyncio.run(
+                        run_scenario(base_url, mailbox, arguments.conversations, arguments.messages)
+                    )
             else:
                 with served_app(Path(directory), None, 1) as base_url:
-                    figures = asyncio.run(run_scenario(base_url, arguments.conversations, arguments.messages))
+                    figures = asyncio.run(
+                        run_scenario(base_url, mailbox, arguments.conversations, arguments.messages)
+                    )
         report(database, workers, figures, arguments.conversations, arguments.messages)
     print("load average (1, 5, 15 min) at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
