@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -391,74 +391,3 @@ class ListingService(ListingReads):
         record_change(self.session, ChangeSubject.CATEGORY, into.id)
         await self.session.flush()
         return into, moved
-
-    # --- imports ------------------------------------------------------------------------------
-
-    async def import_listing(
-        self,
-        *,
-        community: Community,
-        author: User | None,
-        default_author: Callable[[], Awaitable[User]],
-        ref: str,
-        data: ListingFields,
-        status: ListingStatus,
-        created_at: datetime.datetime,
-        lifetime_days: int,
-        now: datetime.datetime | None = None,
-    ) -> str:
-        """Create or update the listing ``ref`` of ``community``; "created", "updated" or "unchanged".
-
-        ``author`` is the line's own; ``default_author`` gives the author of a new listing that
-        names none (an existing listing keeps its author).
-
-        Idempotent: a line equal to what is stored writes nothing (no version, no outbox row).
-        A swap may come without ``wanted_in_exchange`` (the import format has none; the
-        description says it). The file's status opens a new listing; on an existing one it may
-        close it (done, withdrawn) but never reopens what the site has moved on (a reservation,
-        an expiry, a moderator's removal)."""
-        now = now or now_utc()
-        category, cleaned = await self._clean(community, data, require_exchange=False)
-        assert category is not None
-        listing = await self.by_ref(community.id, ref)
-        if listing is None:
-            chosen = author or await default_author()
-            listing = Listing(
-                community=community,
-                community_id=community.id,
-                category=category,
-                category_id=category.id,
-                author=chosen,
-                author_id=chosen.id,
-                ref=ref,
-                status=status,
-                created_at=created_at,
-                updated_at=created_at,
-                status_changed_at=created_at,
-            )
-            self._apply(listing, cleaned)
-            if status != ListingStatus.DRAFT:
-                # An old file must not give listings that are born expired.
-                listing.published_at = created_at
-                listing.expires_at = max(created_at, now) + datetime.timedelta(days=lifetime_days)
-            self.session.add(listing)
-            await self._flush_with_change(listing)
-            return "created"
-        changed = self._apply(listing, cleaned)
-        if listing.category_id != category.id:
-            listing.category = category
-            listing.category_id = category.id
-            changed = True
-        if author is not None and listing.author_id != author.id:
-            listing.author = author
-            listing.author_id = author.id
-            changed = True
-        closing = status in (ListingStatus.DONE, ListingStatus.WITHDRAWN)
-        if closing and listing.status in (ListingStatus.AVAILABLE, ListingStatus.RESERVED):
-            listing.status = status
-            listing.status_changed_at = now
-            changed = True
-        if not changed:
-            return "unchanged"
-        await self._flush_with_change(listing)
-        return "updated"
