@@ -51,6 +51,33 @@ class Criteria:
     area: tuple[str, ...] = ()
     status: tuple[str, ...] = field(default=())
 
+    @classmethod
+    def stored(cls, stored: Mapping[str, Any]) -> Criteria:
+        """Criteria as ``as_json`` kept them (checked when saved; the matcher's query checks its
+        filters again): quick, for the matcher's every pass over all saved searches."""
+
+        def strings(key: str) -> tuple[str, ...]:
+            values = stored.get(key) or ()
+            if not isinstance(values, list | tuple) or not all(isinstance(value, str) for value in values):
+                raise TypeError(key)
+            return tuple(values)
+
+        def price(key: str) -> float | None:
+            value = stored.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise TypeError(key)
+            return None if value is None else float(value)
+
+        q = stored.get("q") or ""
+        if not isinstance(q, str):
+            raise TypeError("q")
+        return cls(
+            q=q,
+            **{key: strings(key) for key in LIST_KEYS},
+            min_price=price("min_price"),
+            max_price=price("max_price"),
+        )
+
     def params(self, per_page: int = 20) -> SearchParams:
         """The search page's parameters for this query."""
         return SearchParams(

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.alerts.models import AlertMatch, Frequency, SavedSearch
@@ -25,6 +26,7 @@ from marketplace.notifications.record import notify
 
 # Matches listed in one digest (the notice links to the alerts page, which has them all).
 DIGEST_ITEMS = 20
+IDS_PER_UPDATE = 1000
 
 
 @dataclass(frozen=True)
@@ -50,43 +52,57 @@ async def send_digests(session: AsyncSession, now: datetime.datetime) -> Digests
     if not due:
         return Digests()
     by_search = {saved.id: saved for saved in due}
-    waiting = list(
-        (
-            await session.execute(
-                select(AlertMatch, Listing.title)
-                .join(Listing, Listing.id == AlertMatch.listing_id)
-                .where(AlertMatch.saved_search_id.in_(list(by_search)), AlertMatch.notified_at.is_(None))
-                .order_by(AlertMatch.created_at, AlertMatch.id)
+    waiting: list[Any] = []
+    searches = list(by_search)
+    for start in range(0, len(searches), IDS_PER_UPDATE):  # bound parameters per statement
+        rows = await session.execute(
+            select(
+                AlertMatch.id,
+                AlertMatch.user_id,
+                AlertMatch.saved_search_id,
+                AlertMatch.listing_id,
+                Listing.title,
             )
-        ).all()
-    )
-    per_member: dict[uuid.UUID, list[tuple[AlertMatch, str]]] = {}
-    for match, title in waiting:
-        per_member.setdefault(match.user_id, []).append((match, title))
-    sent = told = 0
+            .join(Listing, Listing.id == AlertMatch.listing_id)
+            .where(
+                AlertMatch.saved_search_id.in_(searches[start : start + IDS_PER_UPDATE]),
+                AlertMatch.notified_at.is_(None),
+            )
+            .order_by(AlertMatch.created_at, AlertMatch.id)
+        )
+        waiting.extend(rows.all())
+    per_member: dict[uuid.UUID, list[Any]] = {}
+    for row in waiting:
+        per_member.setdefault(row.user_id, []).append(row)
     for user_id, matches in per_member.items():
         items = [
             {
-                "listing_id": str(match.listing_id),
-                "listing_title": title,
-                "search_name": by_search[match.saved_search_id].name if match.saved_search_id else "",
+                "listing_id": str(row.listing_id),
+                "listing_title": row.title,
+                "search_name": by_search[row.saved_search_id].name,
             }
-            for match, title in matches[:DIGEST_ITEMS]
+            for row in matches[:DIGEST_ITEMS]
         ]
         await notify(
             session,
             recipient_id=user_id,
             kind=NotificationKind.ALERTS,
             event="alerts.digest",
-            listing_id=matches[0][0].listing_id if len(matches) == 1 else None,
+            listing_id=matches[0].listing_id if len(matches) == 1 else None,
             data={"count": len(matches), "items": items},
             now=now,
         )
-        for match, _title in matches:
-            match.notified_at = now
-        sent += 1
-        told += len(matches)
+    # Told: exactly the matches read above (one recorded meanwhile waits for the next digest).
+    ids = [row.id for row in waiting]
+    for start in range(0, len(ids), IDS_PER_UPDATE):
+        await session.execute(
+            update(AlertMatch)
+            .where(AlertMatch.id.in_(ids[start : start + IDS_PER_UPDATE]))
+            .values(notified_at=now)
+            .execution_options(synchronize_session=False)
+        )
     for saved in due:
         saved.next_digest_at = next_digest_time(saved.digest_hour, now)
     await session.flush()
-    return Digests(sent=sent, matches=told, quiet=len(due) - len({m.saved_search_id for m, _ in waiting}))
+    told_searches = {row.saved_search_id for row in waiting}
+    return Digests(sent=len(per_member), matches=len(waiting), quiet=len(due) - len(told_searches))

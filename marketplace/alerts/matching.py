@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
-from marketplace.alerts.criteria import Criteria, checked_criteria
+from marketplace.alerts.criteria import Criteria
 from marketplace.alerts.models import AlertMatch, Frequency, MatchedChange, SavedSearch
 from marketplace.communities.models import Community, Membership, MembershipStatus
 from marketplace.communities.visibility import readable_communities
@@ -133,12 +133,12 @@ async def saved_search_watchers(session: AsyncSession) -> list[Watcher]:
         key = json.dumps(row.criteria or {}, sort_keys=True)
         if key not in checked:
             try:
-                checked[key] = checked_criteria(row.criteria or {})
-            except ValidationException:
+                checked[key] = Criteria.stored(row.criteria or {})
+            except TypeError:
                 checked[key] = None
         criteria = checked[key]
         if criteria is None:
-            log.warning("saved search %s no longer passes the search's checks: skipped", row.id)
+            log.warning("saved search %s: criteria unreadable, skipped", row.id)
             continue
         watchers.append(
             Watcher(

@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
@@ -97,6 +97,14 @@ def checked_settings(
 class ShownMatch:
     match: AlertMatch
     listing: Listing
+
+
+MATCH_ROWS_PER_INSERT = 1000
+
+
+def _instant(watcher: Watcher) -> bool:
+    """Whether a match is told now: a wanted listing's always, a saved search's unless daily."""
+    return watcher.wanted_id is not None or watcher.frequency is Frequency.INSTANT
 
 
 class AlertService:
@@ -260,20 +268,22 @@ class AlertService:
                 )
             ).all()
         )
+        rows = [
+            {
+                "user_id": watcher.user_id,
+                "saved_search_id": watcher.saved_search_id,
+                "wanted_id": watcher.wanted_id,
+                "listing_id": listing_id,
+                "notified_at": now if _instant(watcher) else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for watcher, listing_id in pairs
+        ]
+        for start in range(0, len(rows), MATCH_ROWS_PER_INSERT):  # one statement, many rows
+            await self.session.execute(insert(AlertMatch), rows[start : start + MATCH_ROWS_PER_INSERT])
         for watcher, listing_id in pairs:
-            instant = watcher.wanted_id is not None or watcher.frequency is Frequency.INSTANT
-            self.session.add(
-                AlertMatch(
-                    user_id=watcher.user_id,
-                    saved_search_id=watcher.saved_search_id,
-                    wanted_id=watcher.wanted_id,
-                    listing_id=listing_id,
-                    notified_at=now if instant else None,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            if not instant:
+            if not _instant(watcher):
                 continue
             if watcher.wanted_id is not None:
                 event = "alerts.wanted"
