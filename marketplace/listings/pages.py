@@ -39,6 +39,7 @@ from marketplace.moderation.reposts import (
     refuse_near_identical,
     refuse_near_identical_publication,
 )
+from marketplace.moderation.service import ModerationService
 from marketplace.photos.display import cover_views, gallery_context
 from marketplace.photos.pages import FORM_BODY_LIMIT, close_all, flash_upload_report, uploaded_files
 from marketplace.photos.service import PhotoService
@@ -372,6 +373,7 @@ class ListingPages(Controller):
             and Actor.AUTHOR not in actors
             and listing.status in life_cycle.SEARCHABLE,
             report_reasons=[(reason.value, _(label)) for reason, label in REASON_LABELS.items()],
+            reported=await ModerationService(listings.session).has_reported(viewer, listing.id),
             facts=attribute_facts(listing),
             exchange=await exchange_panel(ExchangeService(listings.session), viewer, listing),
             paris_time=paris_time,

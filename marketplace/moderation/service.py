@@ -122,6 +122,19 @@ class ModerationService:
         await self.session.flush()
         return report
 
+    async def has_reported(self, viewer: Viewer, listing_id: uuid.UUID) -> bool:
+        """Whether ``viewer`` has a report of this listing waiting for the moderators."""
+        if viewer.user_id is None:
+            return False
+        found = await self.session.scalar(
+            select(ListingReport.id).where(
+                ListingReport.listing_id == listing_id,
+                ListingReport.reporter_id == viewer.user_id,
+                ListingReport.status == ReportStatus.OPEN,
+            )
+        )
+        return found is not None
+
     # --- deciding -----------------------------------------------------------------------------
 
     async def reported(self, viewer: Viewer, report_id: uuid.UUID) -> Reported:

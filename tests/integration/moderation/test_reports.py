@@ -78,6 +78,11 @@ async def test_only_moderators_of_that_community_see_its_queue(board: Board) -> 
         # Nor may they decide: the report answers as one that does not exist.
         assert (await resolve(who, item["report_id"], "dismiss")).status_code == 404
     assert (await resolve(mia, str(uuid.uuid4()), "dismiss")).status_code == 404
+    listing_page = await bob.client.get(f"/listings/{listing['id']}", headers=bob.headers)
+    assert "Vous avez signalé cette annonce" in listing_page.text
+    assert f'action="/listings/{listing["id"]}/report"' not in listing_page.text
+    other_page = await outsider.client.get(f"/listings/{listing['id']}", headers=outsider.headers)
+    assert f'action="/listings/{listing["id"]}/report"' in other_page.text
     page = await mia.client.get(f"/communities/{SLUG}/moderation", headers=mia.headers)
     assert (
         page.status_code == 200
