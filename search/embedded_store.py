@@ -158,6 +158,9 @@ def recount(connection: sqlite3.Connection) -> None:
         raise
 
 
+MMAP_BYTES = 1 << 30  # address space only: the pages stay the kernel's file cache
+
+
 def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     """A connection to ``path``; with ``create=False`` a missing file is an error rather than a
     new empty database (a file another process has just swapped out and removed)."""
@@ -167,6 +170,10 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA busy_timeout=10000")
     connection.execute("PRAGMA cache_size=-16000")
+    # Reads map the file instead of copying its pages through SQLite's cache: a search joining
+    # thousands of matches to their rows reads each page in place (100,000 listings: the
+    # "wanted" browse 128 ms to 90 ms, "lave linge" 68 ms to 25 ms on a loaded machine).
+    connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     connection.executescript(SCHEMA)
     return connection
 
