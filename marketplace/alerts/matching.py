@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from litestar.exceptions import ValidationException
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +52,7 @@ log = logging.getLogger("marketplace.alerts")
 LOOKBACK = datetime.timedelta(days=1)
 CHANGES_PER_PASS = 500
 IDS_PER_QUERY = MAX_PER_PAGE  # one page holds every hit: nothing is cut off
+QUERIES_IN_FLIGHT = 4
 # Only listings one can still ask for are worth an alert (a reserved one is found by the search
 # page, but telling somebody about it would send them to a closed door).
 ALERT_STATUSES = (ListingStatus.AVAILABLE.value,)
@@ -353,23 +355,36 @@ async def find_matches(
         if not skip:  # the baseline: every watcher its own question
             question = dataclasses.replace(question, page=1 + len(groups))
         groups.setdefault(question, []).append((watcher, set(candidates)))
-    for question, members in groups.items():
-        wanted = sorted(set().union(*(candidates for _watcher, candidates in members)))
-        hits: set[str] = set()
-        for start in range(0, len(wanted), IDS_PER_QUERY):
-            chunk = tuple(wanted[start : start + IDS_PER_QUERY])
-            query = dataclasses.replace(
-                question, page=1, filters=dataclasses.replace(question.filters, listing_ids=chunk)
-            )
-            try:
-                found.queries += 1
-                result = await index.search(query)
-            except InvalidQuery as error:
-                log.warning("query refused (%s), skipped", error)
-                break
-            hits.update(hit.id for hit in result.hits)
+    answers: dict[Query, set[str]] = {}
+    queue = list(groups.items())
+
+    async def ask_next() -> None:
+        # Several questions in flight: each waits on a Meilisearch round trip or an embedded
+        # index thread, so a few at once keep the worker busy instead of waiting.
+        while queue:
+            question, members = queue.pop()
+            wanted = sorted(set().union(*(candidates for _watcher, candidates in members)))
+            hits: set[str] = set()
+            for start in range(0, len(wanted), IDS_PER_QUERY):
+                chunk = tuple(wanted[start : start + IDS_PER_QUERY])
+                query = dataclasses.replace(
+                    question, page=1, filters=dataclasses.replace(question.filters, listing_ids=chunk)
+                )
+                try:
+                    found.queries += 1
+                    result = await index.search(query)
+                except InvalidQuery as error:
+                    log.warning("query refused (%s), skipped", error)
+                    break
+                hits.update(hit.id for hit in result.hits)
+            answers[question] = hits
+
+    async with anyio.create_task_group() as tasks:
+        for _lane in range(min(QUERIES_IN_FLIGHT, len(queue))):
+            tasks.start_soon(ask_next)
+    for question, members in groups.items():  # in the watchers' order, whatever came back first
         for watcher, own in members:
-            found.pairs.extend((watcher, uuid.UUID(key)) for key in sorted(hits & own))
+            found.pairs.extend((watcher, uuid.UUID(key)) for key in sorted(answers[question] & own))
     return found
 
 
