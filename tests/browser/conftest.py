@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -92,19 +93,24 @@ def register(page: Any, server: LiveServer, email: str, name: str) -> None:
 
 
 def verification_path(server: LiveServer, email: str) -> str:
-    """The path of the latest confirmation link mailed to ``email``."""
-    mails = sorted(
-        (Path(server.env["MARKETPLACE_DATA_DIR"]) / "mail").glob("*.eml"),
-        key=lambda path: path.stat().st_mtime,
-    )
-    for path in reversed(mails):
-        message = message_from_bytes(path.read_bytes(), policy=policy.default)
-        if email in str(message["To"]):
-            body = message.get_body(("plain",))
-            found = re.search(r"/account/verify/[A-Za-z0-9_\-]+", body.get_content() if body else "")
-            if found:
-                return found.group(0)
-    raise AssertionError(f"no confirmation link mailed to {email}")
+    """The path of the latest confirmation link mailed to ``email``: the server writes the mail
+    just after its answer (accounts/mail.py), so it is waited for, up to 15 s."""
+    deadline = time.monotonic() + 15
+    while True:
+        mails = sorted(
+            (Path(server.env["MARKETPLACE_DATA_DIR"]) / "mail").glob("*.eml"),
+            key=lambda path: path.stat().st_mtime,
+        )
+        for path in reversed(mails):
+            message = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if email in str(message["To"]):
+                body = message.get_body(("plain",))
+                found = re.search(r"/account/verify/[A-Za-z0-9_\-]+", body.get_content() if body else "")
+                if found:
+                    return found.group(0)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no confirmation link mailed to {email}")
+        time.sleep(0.1)
 
 
 def log_in(page: Any, server: LiveServer, email: str, password: str = PASSWORD) -> None:
