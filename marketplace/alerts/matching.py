@@ -468,14 +468,19 @@ async def new_pairs(
     return fresh
 
 
-async def change_pending(session: AsyncSession, listing_id: uuid.UUID) -> bool:
-    """Whether a change of this listing is still to be read by the matcher (recent ones only)."""
+async def change_pending(
+    session: AsyncSession, listing_id: uuid.UUID, now: datetime.datetime | None = None
+) -> bool:
+    """Whether a change of this listing is still to be read by the matcher (within the look-back:
+    an older one never will be, and must not keep a page asking)."""
+    since = (now or datetime.datetime.now(datetime.UTC)) - LOOKBACK
     found = await session.scalar(
         select(SearchOutboxEntry.id)
         .where(
             SearchOutboxEntry.subject == ChangeSubject.LISTING,
             SearchOutboxEntry.subject_id == listing_id,
             SearchOutboxEntry.operation == OutboxOperation.UPSERT,
+            SearchOutboxEntry.created_at >= since,
             SearchOutboxEntry.id.not_in(select(MatchedChange.outbox_id)),
         )
         .limit(1)
