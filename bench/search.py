@@ -84,6 +84,8 @@ from search.language import normalise_text  # noqa: E402
 from search.meilisearch_backend import MeilisearchIndex, indexed  # noqa: E402
 
 BATCH = 500
+# The bulk load sends every document in one request: 100,000 of them take minutes to upload.
+CLIENT_TIMEOUT_SECONDS = 900
 
 
 # --- The mix of queries -------------------------------------------------------------------
@@ -287,8 +289,8 @@ async def run(count: int, rounds: int, url: str, key: str, data_dir: Path) -> No
     if not report.created:
         sys.exit("nothing imported")
 
-    client = meilisearch.Client(url, key, timeout=120)
-    app_index = MeilisearchIndex(url, key, "listings", timeout=120)
+    client = meilisearch.Client(url, key, timeout=CLIENT_TIMEOUT_SECONDS)
+    app_index = MeilisearchIndex(url, key, "listings", timeout=CLIENT_TIMEOUT_SECONDS)
     await app_index.ensure_settings()
 
     # 1. Indexing: the outbox path, pass after pass as the worker drains it.
@@ -317,7 +319,7 @@ async def run(count: int, rounds: int, url: str, key: str, data_dir: Path) -> No
         documents = [document async for batch in all_documents(session) for document in batch]
     prepared = [indexed(document) for document in documents]
 
-    bulk = MeilisearchIndex(url, key, "bulk_listings", timeout=120)
+    bulk = MeilisearchIndex(url, key, "bulk_listings", timeout=CLIENT_TIMEOUT_SECONDS)
     await bulk.ensure_settings()
     started = time.perf_counter()
     task = client.index("bulk_listings").add_documents(prepared, "id")
@@ -330,7 +332,7 @@ async def run(count: int, rounds: int, url: str, key: str, data_dir: Path) -> No
     )
     print(f"   {bulk_seconds:6.1f} s")
 
-    batches = MeilisearchIndex(url, key, "batched_listings", timeout=120)
+    batches = MeilisearchIndex(url, key, "batched_listings", timeout=CLIENT_TIMEOUT_SECONDS)
     await batches.ensure_settings()
     started = time.perf_counter()
     for start in range(0, len(documents), BATCH):
