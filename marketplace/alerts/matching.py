@@ -365,10 +365,20 @@ async def find_matches(
             question, members = queue.pop()
             wanted = sorted(set().union(*(candidates for _watcher, candidates in members)))
             hits: set[str] = set()
-            for start in range(0, len(wanted), IDS_PER_QUERY):
-                chunk = tuple(wanted[start : start + IDS_PER_QUERY])
+            try:
+                anchor = await _anchor(question) if len(question.text.split()) > 1 else None
+            except InvalidQuery as error:
+                log.warning("query refused (%s), skipped", error)
+                continue
+            if anchor == "":  # the search finds nothing at all now: nor does the alert
+                answers[question] = hits
+                continue
+            room = IDS_PER_QUERY - (anchor is not None)
+            for start in range(0, len(wanted), room):
+                chunk = tuple(wanted[start : start + room])
+                with_anchor = chunk if anchor is None or anchor in chunk else (*chunk, anchor)
                 query = dataclasses.replace(
-                    question, page=1, filters=dataclasses.replace(question.filters, listing_ids=chunk)
+                    question, page=1, filters=dataclasses.replace(question.filters, listing_ids=with_anchor)
                 )
                 try:
                     found.queries += 1
@@ -376,8 +386,20 @@ async def find_matches(
                 except InvalidQuery as error:
                     log.warning("query refused (%s), skipped", error)
                     break
-                hits.update(hit.id for hit in result.hits)
+                hits.update(hit.id for hit in result.hits if hit.id in chunk)
             answers[question] = hits
+
+    async def _anchor(question: Query) -> str | None:
+        """A listing the search itself finds now (its first hit), or "" when it finds nothing.
+
+        Both backends drop a query's last words while nothing matches them all. Asked about a
+        few listings only, "nothing" would be about those few, and "poussette canne" would fall
+        back to "poussette" where the search page, which finds a "Poussette canne", does not.
+        With the page's own first hit among the ids, the few fall back exactly when the page
+        does, and as far: an alert finds what the page finds."""
+        found.queries += 1
+        top = await index.search(dataclasses.replace(question, page=1, per_page=1))
+        return top.hits[0].id if top.hits else ""
 
     async with anyio.create_task_group() as tasks:
         for _lane in range(min(QUERIES_IN_FLIGHT, len(queue))):

@@ -228,3 +228,32 @@ async def test_the_matchers_scopes_are_the_visibility_rules(board: Board, app: L
                 assert got is not None, label
                 assert set(got.searched) == set(expected.searched), (label, slugs)
                 assert set(got.readable) == set(expected.readable), (label, slugs)
+
+
+@pytest.mark.parametrize("search_backend", BACKENDS, indirect=True)
+async def test_an_alert_of_several_words_falls_back_only_when_its_search_does(
+    board: Board, app: Litestar
+) -> None:
+    """The search drops a query's last words only while nothing matches them all: asked about
+    the new listings alone, it would drop them for "Poussette double" although the page, which
+    finds a "Poussette canne", does not."""
+    await board.community(PUBLIC)
+    nadia = await board.member("nadia", PUBLIC)
+    omar = await board.member("omar", PUBLIC)
+    await board.listing(omar, PUBLIC, title="Poussette canne légère")
+    await matched(app)
+    saved = await nadia.post("/api/v1/saved-searches", json={"q": "poussette canne"})
+    assert saved.status_code == 201, saved.text
+    fallback = await nadia.post("/api/v1/saved-searches", json={"q": "landau bleu"})
+    double = await board.listing(omar, PUBLIC, title="Poussette double")
+    await matched(app)  # alone in its batch: no listing of the batch has both words
+    canne = await board.listing(omar, PUBLIC, title="Poussette canne pliable")
+    landau = await board.listing(omar, PUBLIC, title="Landau vert")
+    await matched(app)
+    found = await matches_of(app, nadia.id)
+    page = await search_ids(nadia, {"q": "poussette canne"})
+    assert double["id"] not in page and canne["id"] in page
+    assert found[saved.json()["id"]] == {canne["id"]}
+    # Nothing is "landau bleu": the page falls back to "landau", and so does the alert.
+    assert landau["id"] in await search_ids(nadia, {"q": "landau bleu"})
+    assert found[fallback.json()["id"]] == {landau["id"]}
