@@ -436,6 +436,13 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
         record_change(self.repository.session, ChangeSubject.AUTHOR, user.id)
         await self.repository.session.flush()
 
+    async def forget_refusal(self, membership: Membership) -> None:
+        """Remove a refused or banned membership (an account deleted: only this record remains)."""
+        if membership.status in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
+            raise Conflict(_("Cette adhésion est en cours : quittez d'abord le groupe."))
+        await self.repository.session.delete(membership)
+        await self.repository.session.flush()
+
     # --- memberships: decisions of moderators and admins ---------------------------------------
 
     async def approve(self, community: Community, actor: User, user_id: uuid.UUID) -> Membership:
@@ -445,9 +452,7 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
             raise Conflict(_("Cette personne est déjà membre du groupe."))
         lifted = membership.status == MembershipStatus.BANNED
         decided = await self._decide(membership, actor, MembershipStatus.ACTIVE, "")
-        self._audit(
-            decided, AuditAction.MEMBER_APPROVED, details={"ban_lifted": True} if lifted else None
-        )
+        self._audit(decided, AuditAction.MEMBER_APPROVED, details={"ban_lifted": True} if lifted else None)
         await self._tell_decision(community, decided, "membership.approved")
         return decided
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.models import User
@@ -159,3 +159,11 @@ class NotificationService:
         if (await self.preferences(user_id))[kind] is Delivery.EMAIL:
             await self.choose(user_id, {kind: Delivery.IN_APP})
         return True
+
+    async def forget(self, user_id: uuid.UUID) -> None:
+        """Forget what ``user_id`` was told and chose (an account deleted: nobody reads them now)."""
+        await self.session.execute(delete(Notification).where(Notification.recipient_id == user_id))
+        await self.session.execute(delete(EmailOutboxEntry).where(EmailOutboxEntry.recipient_id == user_id))
+        await self.session.execute(
+            delete(NotificationPreference).where(NotificationPreference.user_id == user_id)
+        )

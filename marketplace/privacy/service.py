@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts import passwords
@@ -42,7 +42,8 @@ from marketplace.exchanges.models import Conversation, Message
 from marketplace.exchanges.service import ExchangeService
 from marketplace.listings.models import Listing, ListingStatus
 from marketplace.listings.service import ListingService
-from marketplace.notifications.models import EmailOutboxEntry, Notification, NotificationPreference
+from marketplace.notifications.models import Notification
+from marketplace.notifications.service import NotificationService
 from marketplace.photos.models import Photo
 from marketplace.photos.service import PhotoService
 from marketplace.photos.storage import PhotoNotFound, PhotoStorage
@@ -100,10 +101,8 @@ class PrivacyService:
                             name=community.name,
                         )
                     ) from error
-            else:
-                # A refused or banned membership: ``leave`` refuses those, and nothing else than
-                # this record remains of them. (A CommunityService method would be its home.)
-                await self.session.delete(membership)
+            else:  # refused or banned: ``leave`` refuses those, only this record remains
+                await communities.forget_refusal(membership)
         viewer = Viewer(user)
         listings = ListingService(session=self.session)
         exchanges = ExchangeService(self.session)
@@ -114,13 +113,7 @@ class PrivacyService:
                 await exchanges.change_listing_status(listings, listing, viewer, ListingStatus.WITHDRAWN)
                 withdrawn += 1
             deleted_photos += await photos.delete_for_listing(listing.id)
-        # The notices the account received, their e-mails and choices: nobody reads them now.
-        # (The notifications domain has no service method for this yet: the rows go here.)
-        await self.session.execute(delete(Notification).where(Notification.recipient_id == user.id))
-        await self.session.execute(delete(EmailOutboxEntry).where(EmailOutboxEntry.recipient_id == user.id))
-        await self.session.execute(
-            delete(NotificationPreference).where(NotificationPreference.user_id == user.id)
-        )
+        await NotificationService(self.session).forget(user.id)
         alerts = AlertService(self.session)
         for saved in await alerts.mine(user.id):
             await alerts.delete(saved)  # their matches go with them (ON DELETE CASCADE)
