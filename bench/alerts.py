@@ -33,6 +33,28 @@ What is measured:
    time, index queries, matches recorded.
 3. **The day's digest run**: ``send_digests`` at the digest hour, with every match of step 2
    waiting: one notice per member (and an e-mail outbox row for those who take e-mail).
+
+Figures (2026-12-04, 2 shared vCPUs, AMD EPYC, load average 3 to 8 from other jobs; SQLite;
+10,000 saved searches, 1,000 listings; 30 listings timed one by one):
+
+=========================================  ===============  ===============
+                                           embedded         Meilisearch 1.21
+=========================================  ===============  ===============
+one listing, whole pass p50 / p95          1,740 / 2,075 ms 2,217 / 2,895 ms
+  of which loading the 10,087 watchers     788 / 1,022 ms   396 / 513 ms
+  index questions per listing (median)     765              766
+  baseline, one query per saved search     8,260 ms         20,790 ms
+batch of 1,000 listings (2 passes)         80 s, 10,108 q.  69 s, 10,166 q.
+day's digests (2,000 members, ~135,000)    11.6 s           9.9 s
+=========================================  ===============  ===============
+
+What made it scale: reading every member's scope in two queries rather than one each (three
+quarters of a pass before), one question per distinct query (words, filters, scope) instead of
+one per saved search, the skip on exact-valued filters, four questions in flight, multi-row
+inserts of matches and one UPDATE per 1,000 told. The last-words fallback of both backends
+costs one more question per query of several words (see ``alerts/matching.py``). The synthetic
+corpus has 35 kinds of items, so each listing matches 150 to 220 of the 10,000 searches, far
+more than a neighbourhood's real alerts would.
 """
 
 from __future__ import annotations
