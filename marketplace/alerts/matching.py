@@ -39,7 +39,7 @@ from marketplace.alerts.criteria import Criteria
 from marketplace.alerts.models import AlertMatch, Frequency, MatchedChange, SavedSearch
 from marketplace.communities.models import Community, Membership, MembershipStatus
 from marketplace.communities.visibility import readable_communities
-from marketplace.discovery.queries import ReadableCommunity, Scope, checked_filters
+from marketplace.discovery.queries import ReadableCommunity, Scope, checked_filters, title_words
 from marketplace.indexing.documents import documents_for, findable
 from marketplace.indexing.models import ChangeSubject, OutboxOperation, SearchOutboxEntry
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
@@ -58,22 +58,7 @@ QUERIES_IN_FLIGHT = 4
 ALERT_STATUSES = (ListingStatus.AVAILABLE.value,)
 OFFER_KINDS = (ListingKind.GIVE.value, ListingKind.SWAP.value, ListingKind.SELL.value)
 
-# Words that say what a listing does rather than what it is ("Cherche poussette"): the same
-# list as the search before posting (discovery/pages.py), which a service may not import.
-POSTING_WORDS = frozenset(
-    {
-        *("cherche", "cherchons", "recherche", "recherchons", "recherché", "recherchée", "besoin"),
-        *("donne", "donnons", "don", "donner", "vends", "vend", "vendre", "troc", "urgent", "svp"),
-        *("échange", "echange", "échanger", "echanger", "je", "nous", "a", "à"),
-    }
-)
 WANTED_MIN_LENGTH = 3
-
-
-def title_words(title: str) -> str:
-    """The words of a title that say what the item is ("Cherche poussette" → "poussette")."""
-    words = " ".join(title.split())[:120].split()
-    return " ".join(word for word in words if word.lower().strip(",.;:!?") not in POSTING_WORDS)
 
 
 def wanted_criteria(wanted_title: str) -> Criteria:

@@ -26,9 +26,11 @@ from marketplace.communities.visibility import may_read_community
 from marketplace.discovery.api import index_of, run_search
 from marketplace.discovery.browse import answers, database_result, index_is_behind
 from marketplace.discovery.queries import (
+    SUGGESTION_MIN_LENGTH,
     FindableStatus,
     SearchParams,
     build_query,
+    title_words,
 )
 from marketplace.discovery.results import SearchHit, SearchResults, facet_labels, results_out
 from marketplace.listings.models import ListingKind
@@ -295,25 +297,6 @@ async def search_context(
         base_url=url_of(path, state) + ("&" if "?" in url_of(path, state) else "?"),
     )
     return context, status
-
-
-# Words that say what a listing does rather than what it is ("Cherche poussette", "Donne
-# vélo"): left out of the title's search, or a wanted would only find other wanted listings.
-POSTING_WORDS = frozenset(
-    {
-        *("cherche", "cherchons", "recherche", "recherchons", "recherché", "recherchée", "besoin"),
-        *("donne", "donnons", "don", "donner", "vends", "vend", "vendre", "troc", "urgent", "svp"),
-        *("échange", "echange", "échanger", "echanger", "je", "nous", "a", "à"),
-    }
-)
-SUGGESTION_MIN_LENGTH = 3
-
-
-def title_words(title: str) -> str:
-    """The words of a title being typed that say what the item is."""
-    words = " ".join(title.split())[:120].split()
-    kept = [word for word in words if word.lower().strip(",.;:!?") not in POSTING_WORDS]
-    return " ".join(kept)
 
 
 async def before_posting_context(

@@ -217,3 +217,22 @@ async def category_names(session: AsyncSession, ids: Sequence[str]) -> dict[str,
         return {}
     rows = (await session.execute(select(Category.id, Category.name).where(Category.id.in_(valid)))).all()
     return {str(row.id): row.name for row in rows}
+
+
+# Words that say what a listing does rather than what it is ("Cherche poussette", "Donne
+# vélo"): left out of the title's search, or a wanted would only find other wanted listings.
+POSTING_WORDS = frozenset(
+    {
+        *("cherche", "cherchons", "recherche", "recherchons", "recherché", "recherchée", "besoin"),
+        *("donne", "donnons", "don", "donner", "vends", "vend", "vendre", "troc", "urgent", "svp"),
+        *("échange", "echange", "échanger", "echanger", "je", "nous", "a", "à"),
+    }
+)
+SUGGESTION_MIN_LENGTH = 3
+
+
+def title_words(title: str) -> str:
+    """The words of a title being typed that say what the item is."""
+    words = " ".join(title.split())[:120].split()
+    kept = [word for word in words if word.lower().strip(",.;:!?") not in POSTING_WORDS]
+    return " ".join(kept)
