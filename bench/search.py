@@ -24,7 +24,8 @@ What is measured, in one run:
    documents, which normalises them and waits for Meilisearch's task, mark the rows processed),
    until the outbox is empty, against a **direct bulk load** of the same documents into another
    index with the same settings: the documents as Meilisearch stores them (built and normalised
-   before the clock starts) sent in one ``add_documents`` call, timed until its task succeeds.
+   before the clock starts) sent with ``add_documents`` in requests of 20,000, all sent before
+   waiting (Meilisearch indexes enqueued tasks as one batch), timed until the last succeeds.
    Both are listings per second; the ratio is outbox / bulk (target at least 0.8). A third line,
    ``upsert batches``, sends the prebuilt contract documents through ``MeilisearchIndex.upsert``
    in batches of 500, without the database: it splits the gap between the database side and
@@ -86,6 +87,7 @@ from search.meilisearch_backend import MeilisearchIndex, indexed  # noqa: E402
 BATCH = 500
 # The bulk load sends every document in one request: 100,000 of them take minutes to upload.
 CLIENT_TIMEOUT_SECONDS = 900
+BULK_REQUEST_DOCUMENTS = 20_000
 
 
 # --- The mix of queries -------------------------------------------------------------------
@@ -322,13 +324,17 @@ async def run(count: int, rounds: int, url: str, key: str, data_dir: Path) -> No
     bulk = MeilisearchIndex(url, key, "bulk_listings", timeout=CLIENT_TIMEOUT_SECONDS)
     await bulk.ensure_settings()
     started = time.perf_counter()
-    task = client.index("bulk_listings").add_documents(prepared, "id")
-    done = client.wait_for_task(task.task_uid, timeout_in_ms=3_600_000, interval_in_ms=20)
+    # Requests of BULK_REQUEST_DOCUMENTS (one body of 100,000 would pass Meilisearch's 100 MB
+    # payload limit), all sent before waiting: Meilisearch indexes the enqueued tasks as one batch.
+    tasks = client.index("bulk_listings").add_documents_in_batches(prepared, BULK_REQUEST_DOCUMENTS, "id")
+    for task in tasks:
+        done = client.wait_for_task(task.task_uid, timeout_in_ms=3_600_000, interval_in_ms=20)
+        if done.status != "succeeded":
+            sys.exit(f"bulk load {done.status}: {done.error}")
     bulk_seconds = time.perf_counter() - started
-    if done.status != "succeeded":
-        sys.exit(f"bulk load {done.status}: {done.error}")
     print(
-        f"  direct bulk load (one add_documents)    {len(prepared) / bulk_seconds:9,.0f} listings/s", end=""
+        f"  direct bulk load (add_documents, sent at once) {len(prepared) / bulk_seconds:9,.0f} listings/s",
+        end="",
     )
     print(f"   {bulk_seconds:6.1f} s")
 
