@@ -19,9 +19,10 @@ listing, in one transaction), as if neighbours had posted them.
 What is measured, in one run:
 
 1. **Indexing**: the app's outbox path, ``marketplace.indexing.indexer.drain`` called pass after
-   pass as the worker does, each pass in its own transaction (20 batches of 500 rows: read the
-   rows, read the listings and build their documents, ``MeilisearchIndex.upsert`` of 500
-   documents, which normalises them and waits for Meilisearch's task, mark the rows processed),
+   pass as the worker does, each pass in its own transaction (up to 20 batches of 500 rows read,
+   their listings read and turned into documents, then one ``MeilisearchIndex.upsert`` of the
+   pass's documents, which normalises them and waits for Meilisearch's task, and the rows marked
+   processed in bulk),
    until the outbox is empty, against a **direct bulk load** of the same documents into another
    index with the same settings: the documents as Meilisearch stores them (built and normalised
    before the clock starts) sent with ``add_documents`` in requests of 20,000, all sent before
