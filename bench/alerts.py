@@ -64,7 +64,6 @@ import contextlib
 import datetime
 import logging
 import os
-import platform
 import random
 import statistics
 import sys
@@ -81,6 +80,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 import anyio  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.figures import machine, percentile  # noqa: E402
 from bench.search import import_line, meilisearch_server  # noqa: E402
 from marketplace.accounts.models import User  # noqa: E402
 from marketplace.alerts.criteria import checked_criteria  # noqa: E402
@@ -116,29 +116,10 @@ from search.meilisearch_backend import MeilisearchIndex  # noqa: E402
 MEMBERS = 2_000
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def line(label: str, values: Sequence[float]) -> str:
     return (
         f"  {label:<44} p50 {statistics.median(values):8.1f} ms   p95 {percentile(values, 0.95):8.1f} ms"
         f"   ({len(values)} runs)"
-    )
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-        for row in cpuinfo:
-            if row.startswith("model name"):
-                model = row.split(":", 1)[1].strip()
-                break
-    load = os.getloadavg()
-    return (
-        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
-        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
 
 

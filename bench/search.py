@@ -55,7 +55,6 @@ import inspect
 import json
 import logging
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -71,6 +70,7 @@ import anyio  # noqa: E402
 import meilisearch  # noqa: E402
 import requests  # noqa: E402
 
+from bench.figures import machine, percentile  # noqa: E402
 from bench.serving import running_app  # noqa: E402
 from marketplace.db.migrate import upgrade  # noqa: E402
 from marketplace.indexing.documents import all_documents  # noqa: E402
@@ -138,11 +138,6 @@ def contract_query(parameters: dict[str, Any], communities: tuple[str, ...]) -> 
 # --- Figures ------------------------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def line(label: str, values: Sequence[float]) -> str:
     return (
         f"  {label:34} p50 {statistics.median(values):7.2f} ms   p95 {percentile(values, 0.95):7.2f} ms"
@@ -196,20 +191,6 @@ def by_kind(name: str, durations: Sequence[float]) -> None:
 
 def rate(label: str, count: int, seconds: float) -> str:
     return f"  {label:40} {count / seconds:9,.0f} listings/s   {seconds:7.1f} s for {count:,}"
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-        for row in cpuinfo:
-            if row.startswith("model name"):
-                model = row.split(":", 1)[1].strip()
-                break
-    load = os.getloadavg()
-    return (
-        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
-        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
-    )
 
 
 # --- Setup --------------------------------------------------------------------------------

@@ -21,23 +21,20 @@ from __future__ import annotations
 import email.policy
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
-from functools import cache
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import anyio
-import jinja2
 
 from marketplace.accounts.service import AccountMail, MailKind
 from marketplace.settings import MailSettings
-from marketplace.web.i18n import LANGUAGES, current_language, ngettext
 from marketplace.web.i18n import gettext as _
+from marketplace.web.mail_templates import in_language, mail_environment
 
 log = logging.getLogger("marketplace.mail")
 
@@ -146,28 +143,6 @@ def wording(kind: MailKind) -> Wording:
     )
 
 
-@contextmanager
-def _in_language(language: str) -> Iterator[str]:
-    chosen = language if language in LANGUAGES else "fr"
-    reset = current_language.set(chosen)
-    try:
-        yield chosen
-    finally:
-        current_language.reset(reset)
-
-
-@cache
-def _environment(directory: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory / "emails"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        extensions=["jinja2.ext.i18n"],
-        keep_trailing_newline=True,
-    )
-    env.install_gettext_callables(_, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    return env
-
-
 def link_of(mail: AccountMail, settings: MailSettings) -> str:
     if mail.secret and mail.kind in LINK_PATHS:
         return f"{settings.base_url}{LINK_PATHS[mail.kind]}{mail.secret}"
@@ -178,7 +153,7 @@ def link_of(mail: AccountMail, settings: MailSettings) -> str:
 
 def compose(mail: AccountMail, settings: MailSettings, templates_dir: Path) -> EmailMessage:
     """The e-mail of ``mail``, plain text and HTML, in its recipient's language."""
-    with _in_language(mail.language) as language:
+    with in_language(mail.language) as language:
         words = wording(mail.kind)
         context = {
             "name": mail.display_name,
@@ -187,7 +162,7 @@ def compose(mail: AccountMail, settings: MailSettings, templates_dir: Path) -> E
             "site_url": settings.base_url,
             "language": language,
         }
-        env = _environment(templates_dir)
+        env = mail_environment(templates_dir)
         text = env.get_template("account.txt").render(context)
         html = env.get_template("account.html").render(context)
     message = EmailMessage(policy=MAIL_POLICY)

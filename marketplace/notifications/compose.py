@@ -6,23 +6,19 @@ from __future__ import annotations
 import datetime
 import email.policy
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
-
-import jinja2
 
 from marketplace.notifications.models import NotificationKind
 from marketplace.notifications.tokens import sign
 from marketplace.notifications.wording import Wording
 from marketplace.settings import MailSettings
-from marketplace.web.i18n import LANGUAGES, N_, current_language, ngettext
+from marketplace.web.i18n import N_
 from marketplace.web.i18n import gettext as _
+from marketplace.web.mail_templates import in_language, mail_environment
 
 # Lines up to RFC 5322's limit: the default 78 would fold the long unsubscribe URL into RFC 2047
 # encoded-words, which mail clients do not read as a List-Unsubscribe address.
@@ -56,29 +52,6 @@ def relist_token(secret: str, listing_id: uuid.UUID, author_id: uuid.UUID) -> st
     return sign(secret, RELIST, str(listing_id), str(author_id))
 
 
-@contextmanager
-def in_language(language: str) -> Iterator[str]:
-    """Translations in ``language`` (French if unknown) for the length of the block."""
-    chosen = language if language in LANGUAGES else "fr"
-    reset = current_language.set(chosen)
-    try:
-        yield chosen
-    finally:
-        current_language.reset(reset)
-
-
-@cache
-def _environment(directory: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory / "emails"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        extensions=["jinja2.ext.i18n"],
-        keep_trailing_newline=True,
-    )
-    env.install_gettext_callables(_, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    return env
-
-
 def _domain(base_url: str) -> str:
     return urlsplit(base_url).hostname or "localhost"
 
@@ -110,7 +83,7 @@ def compose(
             "kind_label": _(KIND_LABELS[kind]),
             "language": language,
         }
-        env = _environment(templates_dir)
+        env = mail_environment(templates_dir)
         text = env.get_template("notification.txt").render(context)
         html = env.get_template("notification.html").render(context)
         subject = " ".join(wording.title.split())  # one line, whatever a title holds

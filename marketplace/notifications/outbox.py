@@ -28,12 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from marketplace.accounts.models import User
-from marketplace.notifications.compose import Recipient, compose, in_language, relist_token
+from marketplace.notifications.compose import Recipient, compose, relist_token
 from marketplace.notifications.models import Delivery, EmailOutboxEntry, EmailStatus, Notification
 from marketplace.notifications.record import GROUPED_EVENTS, delivery_for
 from marketplace.notifications.transport import MailTransport
 from marketplace.notifications.wording import describe
 from marketplace.settings import Settings
+from marketplace.web.mail_templates import in_language
 
 log = logging.getLogger("marketplace.mail")
 

@@ -28,6 +28,7 @@ FOUNDATION = (
     "marketplace.db.side_effects",
     "marketplace.db.store_model",
     "marketplace.web.i18n",
+    "marketplace.web.mail_templates",
     "marketplace.indexing.models",
     "marketplace.indexing.changes",
     "marketplace.notifications.models",
