@@ -18,7 +18,7 @@ test: install static meilisearch
 	$(BIN)/ruff check marketplace search tests bench
 	$(BIN)/ruff format --check marketplace search tests bench
 	$(BIN)/mypy
-	bin="$$(scripts/install-meilisearch)" && MEILISEARCH_BIN="$$bin" $(BIN)/python -m pytest --numprocesses=auto --maxprocesses=4
+	bin="$$(scripts/install-meilisearch)" && MEILISEARCH_BIN="$$bin" $(BIN)/python -m pytest --numprocesses=auto --maxprocesses=4 --durations=25
 
 install: $(STAMP)
 
