@@ -90,8 +90,8 @@ class MeilisearchServer:
                     str(self.data / "snapshots"),
                     "--http-addr",
                     f"127.0.0.1:{self.port}",
-                    "--master-key",
-                    self.api_key,
+                    # One argument: a key drawn with a leading "-" would read as an option.
+                    f"--master-key={self.api_key}",
                     "--env",
                     "development",
                     "--no-analytics",

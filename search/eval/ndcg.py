@@ -131,7 +131,8 @@ def started_meilisearch(binary: str) -> Iterator[tuple[str, str]]:
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="ndcg-meilisearch-") as data:
         arguments = [binary, "--db-path", f"{data}/db", "--http-addr", f"127.0.0.1:{port}"]
-        arguments += ["--master-key", key, "--no-analytics", "--log-level", "WARN"]
+        # One argument: a key drawn with a leading "-" would read as an option.
+        arguments += [f"--master-key={key}", "--no-analytics", "--log-level", "WARN"]
         arguments += ["--dump-dir", f"{data}/dumps", "--snapshot-dir", f"{data}/snapshots"]
         process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
         try:
