@@ -36,8 +36,6 @@ import io
 import os
 import random
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -56,6 +54,7 @@ import httpx  # noqa: E402
 import pillow_heif  # noqa: E402
 from PIL import Image, ImageChops, ImageDraw, ImageFilter  # noqa: E402
 
+from bench.serving import Served, free_port, marketplace_command, serving  # noqa: E402
 from marketplace.photos.pipeline import VARIANT_LONG_EDGES, WEBP_QUALITY, process  # noqa: E402
 
 pillow_heif.register_heif_opener()
@@ -283,18 +282,6 @@ def _children_rss_kib(pid: int) -> tuple[int, int]:
     return len(children), sum(_status_of(child).get("VmRSS", 0) for child in children)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Served:
-    pid: int
-    base_url: str
-
-
 @contextmanager
 def served_app(mode: str, directory: Path) -> Iterator[Served]:
     """``marketplace run`` on a free loopback port, embedded mode, a site admin and a community."""
@@ -309,7 +296,7 @@ def served_app(mode: str, directory: Path) -> Iterator[Served]:
         "MARKETPLACE_SECRET_KEY": secrets.token_urlsafe(48),
         "PYTHONUNBUFFERED": "1",
     }
-    command = str(Path(sys.executable).with_name("marketplace"))
+    command = marketplace_command()
     for arguments in (
         ["users", "create", "--email", ADMIN_EMAIL, "--name", "Bench", "--password", PASSWORD, "--admin"],
         [
@@ -326,32 +313,11 @@ def served_app(mode: str, directory: Path) -> Iterator[Served]:
         ],
     ):
         subprocess.run([command, *arguments], env=environment, check=True, capture_output=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     serve = ["run", "--host", "127.0.0.1", "--port", str(port)]
     launcher = [sys.executable, "-c", THREADED_LAUNCHER, *serve] if mode == "threads" else [command, *serve]
-    log = (directory / f"server-{mode}.log").open("wb")
-    server = subprocess.Popen(launcher, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(base_url + "/", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the app did not start: see {log.name}")
-            time.sleep(0.2)
-        yield Served(server.pid, base_url)
-    finally:
-        server.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown, like Ctrl-C
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    with serving(launcher, port, environment, directory / f"server-{mode}.log") as served:
+        yield served
 
 
 @dataclass

@@ -10,8 +10,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -30,17 +31,20 @@ def marketplace_command() -> str:
     return str(Path(sys.executable).with_name("marketplace"))
 
 
-@contextmanager
-def running_app(environment: Mapping[str, str], log_path: Path, workers: int = 1) -> Iterator[str]:
-    """``marketplace run`` with ``environment`` until the block ends; yields its base URL.
+@dataclass(frozen=True)
+class Served:
+    pid: int
+    base_url: str
 
-    The database must be migrated already. On failure, the end of the app's log is printed."""
-    port = free_port()
-    serve = ["run", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+
+@contextmanager
+def serving(
+    command: Sequence[str], port: int, environment: Mapping[str, str], log_path: Path
+) -> Iterator[Served]:
+    """``command`` (something that serves the app on ``port``) until the block ends, once ``/ready``
+    answers. On failure, the end of its log is printed; at the end, a Ctrl-C as uvicorn expects."""
     log = log_path.open("wb")
-    server = subprocess.Popen(
-        [marketplace_command(), *serve], env=dict(environment), stdout=log, stderr=subprocess.STDOUT
-    )
+    server = subprocess.Popen(list(command), env=dict(environment), stdout=log, stderr=subprocess.STDOUT)
     try:
         base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -53,7 +57,7 @@ def running_app(environment: Mapping[str, str], log_path: Path, workers: int = 1
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the app did not start: see {log_path}")
             time.sleep(0.2)
-        yield base_url
+        yield Served(server.pid, base_url)
     except BaseException:
         log.flush()
         print(f"the app's log ends with:\n{''.join(log_path.read_text().splitlines(True)[-40:])}")
@@ -61,8 +65,19 @@ def running_app(environment: Mapping[str, str], log_path: Path, workers: int = 1
     finally:
         server.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown, like Ctrl-C
         try:
-            server.wait(timeout=30)
+            server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
         log.close()
+
+
+@contextmanager
+def running_app(environment: Mapping[str, str], log_path: Path, workers: int = 1) -> Iterator[str]:
+    """``marketplace run`` with ``environment`` until the block ends; yields its base URL.
+
+    The database must be migrated already."""
+    port = free_port()
+    serve = ["run", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    with serving([marketplace_command(), *serve], port, environment, log_path) as served:
+        yield served.base_url
