@@ -121,4 +121,16 @@ def log_in(page: Any, server: LiveServer, email: str, password: str = PASSWORD) 
     page.wait_for_load_state()
 
 
-__all__ = ["IN_CI", "LiveServer", "log_in", "register", "screenshot"]
+def member_of(new_page: Any, server: LiveServer, slug: str, email: str, name: str) -> Any:
+    """A neighbour in their own browser, member of the open group ``slug`` (an account the operator
+    made, so that the journey does not depend on how registration confirms an address)."""
+    server.cli("users", "create", "--email", email, "--name", name, "--password", PASSWORD)
+    page = new_page()
+    log_in(page, server, email)
+    page.goto(f"{server.url}/communities/{slug}/about")
+    page.get_by_role("button", name="Rejoindre").click()
+    page.wait_for_load_state()
+    return page
+
+
+__all__ = ["IN_CI", "LiveServer", "log_in", "member_of", "register", "screenshot"]

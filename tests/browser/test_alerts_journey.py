@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer, log_in
+from tests.browser.conftest import LiveServer, log_in, member_of
 from tests.live_server import free_port
-from tests.stories import PASSWORD, command_line_community
+from tests.stories import command_line_community
 
 pytestmark = pytest.mark.browser
 
@@ -80,20 +80,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             process.wait(timeout=10)
 
 
-def member(new_page: Any, server: LiveServer, email: str, name: str) -> Any:
-    """A neighbour in their own browser, member of the group (an account the operator made, so
-    that its address needs no confirming before posting)."""
-    server.cli("users", "create", "--email", email, "--name", name, "--password", PASSWORD)
-    page = new_page()
-    log_in(page, server, email)
-    page.goto(f"{server.url}/communities/{SLUG}/about")
-    page.get_by_role("button", name="Rejoindre").click()
-    page.wait_for_load_state()
-    return page
-
-
 def test_a_saved_search_tells_its_member_of_a_new_matching_listing(server: LiveServer, new_page: Any) -> None:
-    lea = member(new_page, server, "lea@alertes.test", "Léa")
+    lea = member_of(new_page, server, SLUG, "lea@alertes.test", "Léa")
     lea.goto(f"{server.url}/recherche?q=trottinette")
     lea.get_by_role("button", name="Créer une alerte").click()
     lea.wait_for_url(re.compile(r"/alertes/nouvelle\?"))
@@ -104,7 +92,7 @@ def test_a_saved_search_tells_its_member_of_a_new_matching_listing(server: LiveS
     assert "trottinette" in lea.locator("ul.alerts").inner_text()
     assert "Rien de nouveau" in lea.locator("ul.alerts").inner_text()
 
-    omar = member(new_page, server, "omar@alertes.test", "Omar")
+    omar = member_of(new_page, server, SLUG, "omar@alertes.test", "Omar")
     omar.goto(f"{server.url}/listings/new?community={SLUG}")
     omar.select_option("#kind", "give")
     omar.select_option("#category_id", label="Sport et loisirs")
@@ -135,7 +123,7 @@ def test_a_saved_search_tells_its_member_of_a_new_matching_listing(server: LiveS
 
 
 def test_a_wanted_listings_author_and_the_offer_page(server: LiveServer, new_page: Any) -> None:
-    nina = member(new_page, server, "nina@alertes.test", "Nina")
+    nina = member_of(new_page, server, SLUG, "nina@alertes.test", "Nina")
     nina.goto(f"{server.url}/listings/new?community={SLUG}&kind=wanted")
     nina.select_option("#kind", "wanted")
     nina.select_option("#category_id", label="Puériculture")

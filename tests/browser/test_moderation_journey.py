@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer, log_in, screenshot
-from tests.stories import PASSWORD, command_line_community
+from tests.browser.conftest import LiveServer, log_in, member_of, screenshot
+from tests.stories import command_line_community
 
 pytestmark = pytest.mark.browser
 
@@ -31,23 +31,11 @@ def group(live_server: LiveServer) -> str:
     )
 
 
-def neighbour(new_page: Any, server: LiveServer, email: str, name: str) -> Any:
-    """A neighbour in their own browser, member of the group (the account made by the command
-    line, so that the journey does not depend on how registration confirms an address)."""
-    server.cli("users", "create", "--email", email, "--name", name, "--password", PASSWORD)
-    page = new_page()
-    log_in(page, server, email)
-    page.goto(f"{server.url}/communities/{SLUG}/about")
-    page.get_by_role("button", name="Rejoindre").click()
-    page.wait_for_load_state()
-    return page
-
-
 def test_a_moderator_handles_a_report_from_the_queue(
     live_server: LiveServer, group: str, new_page: Any
 ) -> None:
     server = live_server
-    author = neighbour(new_page, server, "sami@moderation.test", "Sami")
+    author = member_of(new_page, server, SLUG, "sami@moderation.test", "Sami")
     author.goto(f"{server.url}/listings/new?community={SLUG}")
     author.select_option("#kind", "give")
     author.select_option("#category_id", label="Maison")
@@ -56,7 +44,7 @@ def test_a_moderator_handles_a_report_from_the_queue(
     author.wait_for_url(re.compile(r"/listings/[0-9a-f-]{36}$"))
     listing_url = author.url
 
-    reporter = neighbour(new_page, server, "lea@moderation.test", "Léa")
+    reporter = member_of(new_page, server, SLUG, "lea@moderation.test", "Léa")
     reporter.goto(listing_url)
     reporter.get_by_text("Signaler", exact=True).click()  # the <details> opens
     reporter.get_by_label("Publicité ou arnaque").check()
