@@ -1,0 +1,26 @@
+"""scale: indexes for browse, home and count queries
+
+Revision ID: f10a7e000016
+Revises: e5a70f000015
+Create Date: 2026-12-04 18:10:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import advanced_alchemy.types
+from alembic import op
+
+
+revision = 'f10a7e000016'
+down_revision = 'e5a70f000015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
