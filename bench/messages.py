@@ -36,7 +36,6 @@ import os
 import platform
 import re
 import resource
-import secrets
 import statistics
 import subprocess
 import sys
@@ -51,18 +50,14 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
-from bench.serving import marketplace_command, running_app  # noqa: E402
+from bench.serving import app_environment, marketplace_command, running_app, scratch_postgres_database  # noqa: E402
 
 ADMIN_EMAIL = "bench-admin@example.org"
 PASSWORD = "un mot de passe assez long"  # noqa: S105 - the bench's own throwaway accounts
 SLUG = "bench-messages"
 LISTINGS_PER_AUTHOR = 10
-POSTGRES_ADMIN_URL = os.environ.get(
-    "MARKETPLACE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 EVENT_TIMEOUT_SECONDS = 30.0
 SETUP_CONCURRENCY = 8  # registrations hash passwords: a few at a time
 SETUP_ATTEMPTS = 6
@@ -72,42 +67,9 @@ SETUP_ATTEMPTS = 6
 
 
 @contextmanager
-def scratch_postgres_database() -> Iterator[str]:
-    """A database of its own on the local server, dropped afterwards; yields its SQLAlchemy URL."""
-    name = f"bench_messages_{secrets.token_hex(4)}"
-
-    async def run(statement: str) -> None:
-        connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-        yield f"{base}/{name}"
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@contextmanager
 def served_app(directory: Path, database_url: str | None, workers: int) -> Iterator[str]:
     """``marketplace run`` on a free loopback port, with a site admin and an open community."""
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("MARKETPLACE_", "MEILISEARCH_"))
-    }
-    environment |= {
-        "MARKETPLACE_DATA_DIR": str(directory / "var"),
-        "MARKETPLACE_MEDIA_ROOT": str(directory / "media"),
-        "MARKETPLACE_SECRET_KEY": secrets.token_urlsafe(48),
-        "MARKETPLACE_EMBEDDED_WORKER": "false",
-        "PYTHONUNBUFFERED": "1",
-    }
-    if database_url:
-        environment["MARKETPLACE_DATABASE_URL"] = database_url
+    environment = app_environment(directory, database_url, MARKETPLACE_EMBEDDED_WORKER="false")
     command = marketplace_command()
     subprocess.run([command, "db", "upgrade"], env=environment, check=True, capture_output=True, timeout=300)
     for arguments in (
@@ -452,7 +414,7 @@ def main() -> None:
             mailbox = Mailbox(Path(directory) / "var" / "mail")
             if database == "postgresql":
                 with (
-                    scratch_postgres_database() as url,
+                    scratch_postgres_database("bench_messages") as url,
                     served_app(Path(directory), url, workers) as base_url,
                 ):
                     figures = asyncio.run(

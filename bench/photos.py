@@ -35,7 +35,6 @@ import argparse
 import io
 import os
 import random
-import secrets
 import statistics
 import subprocess
 import sys
@@ -54,7 +53,7 @@ import httpx  # noqa: E402
 import pillow_heif  # noqa: E402
 from PIL import Image, ImageChops, ImageDraw, ImageFilter  # noqa: E402
 
-from bench.serving import Served, free_port, marketplace_command, serving  # noqa: E402
+from bench.serving import Served, app_environment, free_port, marketplace_command, serving  # noqa: E402
 from marketplace.photos.pipeline import VARIANT_LONG_EDGES, WEBP_QUALITY, process  # noqa: E402
 
 pillow_heif.register_heif_opener()
@@ -285,17 +284,7 @@ def _children_rss_kib(pid: int) -> tuple[int, int]:
 @contextmanager
 def served_app(mode: str, directory: Path) -> Iterator[Served]:
     """``marketplace run`` on a free loopback port, embedded mode, a site admin and a community."""
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("MARKETPLACE_", "MEILISEARCH_"))
-    }
-    environment |= {
-        "MARKETPLACE_DATA_DIR": str(directory / "var"),
-        "MARKETPLACE_MEDIA_ROOT": str(directory / "media"),
-        "MARKETPLACE_SECRET_KEY": secrets.token_urlsafe(48),
-        "PYTHONUNBUFFERED": "1",
-    }
+    environment = app_environment(directory)
     command = marketplace_command()
     for arguments in (
         ["users", "create", "--email", ADMIN_EMAIL, "--name", "Bench", "--password", PASSWORD, "--admin"],

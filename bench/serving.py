@@ -5,6 +5,9 @@ another process over HTTP, rather than the app called in process by a test clien
 
 from __future__ import annotations
 
+import asyncio
+import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -15,9 +18,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 START_TIMEOUT_SECONDS = 120
+POSTGRES_ADMIN_URL = os.environ.get(
+    "MARKETPLACE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def free_port() -> int:
@@ -29,6 +36,46 @@ def free_port() -> int:
 def marketplace_command() -> str:
     """The ``marketplace`` entry point beside this Python (the project's virtual environment)."""
     return str(Path(sys.executable).with_name("marketplace"))
+
+
+def app_environment(directory: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
+    """This process's environment without its own ``MARKETPLACE_*`` and ``MEILISEARCH_*`` settings,
+    pointed at ``directory`` (data and media) and ``database_url`` (else SQLite in the data dir)."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("MARKETPLACE_", "MEILISEARCH_"))
+    }
+    environment |= {
+        "MARKETPLACE_DATA_DIR": str(directory / "var"),
+        "MARKETPLACE_MEDIA_ROOT": str(directory / "media"),
+        "MARKETPLACE_SECRET_KEY": secrets.token_urlsafe(48),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+    if database_url:
+        environment["MARKETPLACE_DATABASE_URL"] = database_url
+    return environment
+
+
+@contextmanager
+def scratch_postgres_database(prefix: str) -> Iterator[str]:
+    """A database of its own on the local server, dropped afterwards; yields its SQLAlchemy URL."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @dataclass(frozen=True)
