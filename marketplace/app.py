@@ -11,9 +11,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
-from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
-from litestar.types import ControllerRouterHandler
 
 from marketplace.accounts.auth import RotatingSessionConfig, provide_user, provide_viewer
 from marketplace.db.config import CommitMiddleware, alchemy_config
@@ -23,6 +21,8 @@ from marketplace.indexing.index import search_index_lifespan
 from marketplace.photos.pipeline import shutdown_pool
 from marketplace.routes import ROUTES
 from marketplace.settings import Settings, get_settings
+from marketplace.web.assets import StaticAssets
+from marketplace.web.compression import compression_config
 from marketplace.web.errors import EXCEPTION_HANDLERS
 from marketplace.web.middleware import (
     AllowedHostsMiddleware,
@@ -39,9 +39,10 @@ from marketplace.worker import embedded_worker
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     database = alchemy_config(settings.database)
-    templates = template_config(settings.templates_dir)
+    assets = StaticAssets.scan(settings.static_dir)  # fingerprinted once, at start-up
+    templates = template_config(settings.templates_dir, assets, settings.mail.base_url)
     app = Litestar(
-        route_handlers=_routes(settings),
+        route_handlers=[*ROUTES, assets.router()],
         plugins=[
             SQLAlchemyPlugin(config=database),
             FlashPlugin(FlashConfig(template_config=templates)),
@@ -52,8 +53,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"viewer": Provide(provide_viewer), "user": Provide(provide_user)},
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=templates,
+        compression_config=compression_config(),  # text only, never the live event streams
         openapi_config=OpenAPIConfig(title="Marketplace du 20e", version="1", path="/api/docs"),
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "assets": assets}),
         # The index first: the embedded worker's indexer uses it, and stops before it is closed.
         lifespan=[search_index_lifespan, *([embedded_worker] if settings.run_worker_in_app else [])],
         on_shutdown=[shutdown_pool],  # the photo worker processes
@@ -61,11 +63,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     answer_options_with_every_method(app)  # Litestar 2.25's Allow omits methods added later
     return app
-
-
-def _routes(settings: Settings) -> list[ControllerRouterHandler]:
-    static = create_static_files_router(path="/static", directories=[settings.static_dir], name="static")
-    return [*ROUTES, static]
 
 
 def _stores(database: SQLAlchemyAsyncConfig) -> dict[str, Store]:

@@ -14,6 +14,7 @@ from litestar.template.config import TemplateConfig
 from marketplace.communities.attributes import value_label
 from marketplace.photos.service import MAX_PHOTOS_PER_LISTING
 from marketplace.web import i18n
+from marketplace.web.assets import StaticAssets
 from marketplace.web.formats import ago, day, moment, money
 from marketplace.web.labels import (
     card_sizes,
@@ -41,7 +42,7 @@ PAGE_GLOBALS: dict[str, Any] = {
 }
 
 
-def _configure(engine: JinjaTemplateEngine) -> None:
+def _configure(engine: JinjaTemplateEngine, assets: StaticAssets, base_url: str) -> None:
     env: Environment = engine.engine
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
@@ -49,10 +50,24 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.globals["current_language"] = i18n.current_language.get
     env.globals["languages"] = i18n.LANGUAGES
     env.globals.update(PAGE_GLOBALS)
+    env.globals["static_url"] = assets.url  # static_url("site.css") is /static/site.<hash>.css
+
+    def absolute_url(path: str) -> str:
+        """``path`` on the site's public address (MARKETPLACE_BASE_URL), not on whatever Host the
+        request named: what a link preview or a shared page keeps must point at the real site."""
+        return f"{base_url}{path}"
+
+    env.globals["absolute_url"] = absolute_url
 
 
-def template_config(directory: Any) -> TemplateConfig[JinjaTemplateEngine]:
-    return TemplateConfig(directory=directory, engine=JinjaTemplateEngine, engine_callback=_configure)
+def template_config(
+    directory: Any, assets: StaticAssets, base_url: str
+) -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(
+        directory=directory,
+        engine=JinjaTemplateEngine,
+        engine_callback=lambda engine: _configure(engine, assets, base_url),
+    )
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
