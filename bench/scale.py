@@ -66,7 +66,7 @@ from marketplace.listings.models import Listing  # noqa: E402
 from marketplace.operations import sessions_for, transaction_in  # noqa: E402
 from marketplace.photos.models import Photo  # noqa: E402
 from marketplace.settings import load_settings  # noqa: E402
-from search.eval.corpus import generate_documents  # noqa: E402
+from search.eval.corpus import AREAS, generate_documents  # noqa: E402
 
 PASSWORD = "un mot de passe assez long"  # noqa: S105 - the bench's own throwaway accounts
 ADMIN_EMAIL = "admin@scale.bench"
@@ -115,7 +115,7 @@ def command(environment: dict[str, str], *arguments: str) -> str:
         check=False,
     )
     if done.returncode != 0:
-        sys.exit(f"marketplace {' '.join(arguments[:3])} failed:\n{done.stdout}\n{done.stderr}")
+        sys.exit(f"marketplace {' '.join(arguments[:3])} failed:\n{done.stdout[:1500]}{done.stderr[:1500]}")
     return done.stdout.strip()
 
 
@@ -129,7 +129,7 @@ def accounts_and_groups(environment: dict[str, str]) -> None:
         command(
             environment, "communities", "create", "--slug", slug, "--name", name,
             "--template", template, "--visibility", visibility, "--join-policy", "approval",
-            "--admin-email", ADMIN_EMAIL, "--pickup-area", "Belleville", "--pickup-area", "Gambetta",
+            "--admin-email", ADMIN_EMAIL, *(f"--pickup-area={area}" for area in AREAS),
         )  # fmt: skip
 
 

@@ -129,7 +129,7 @@ _ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 _CONDITIONS = ("neuf_avec_etiquette", "neuf_sans_etiquette", "tres_bon_etat", "bon_etat", "satisfaisant")
 _SIZES = ("naissance", "3 mois", "6 mois", "12 mois", "18 mois", "2 ans", "4 ans", "6 ans", "8 ans", "10 ans")
 _PRICES = (2, 5, 8, 10, 15, 25, 40, 90)
-_AREAS = ("Gambetta", "Jourdain", "Ménilmontant", "Porte de Montreuil", "Alexandre Dumas", "Pelleport")
+AREAS = ("Gambetta", "Jourdain", "Ménilmontant", "Porte de Montreuil", "Alexandre Dumas", "Pelleport")
 _PHRASES = (
     "Très bon état, peu servi.",
     "À récupérer rapidement, merci de ne pas réserver sans venir.",
@@ -181,7 +181,7 @@ def generate_documents(
             "size": [attributes["size"]] if "size" in attributes else [],
             "shoe_size": [attributes["shoe_size"]] if "shoe_size" in attributes else [],
             "attributes": attributes,
-            "pickup_area": rng.choice(_AREAS),
+            "pickup_area": rng.choice(AREAS),
             "published_at": start + number * 97,
             "created_at": None,
             "cover": None,
