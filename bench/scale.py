@@ -203,7 +203,7 @@ def logged_in(base_url: str, email: str) -> httpx.Client:
     response = client.post(
         "/login", data={"email": email, "password": PASSWORD}, headers={"x-csrftoken": token}
     )
-    if response.status_code >= 400 or "/login" in str(response.url):
+    if response.status_code != 303 or "/login" in response.headers.get("location", ""):
         sys.exit(f"could not log in as {email}: {response.status_code}")
     return client
 
