@@ -5,6 +5,7 @@ from marketplace.alerts.models import AlertMatch, MatchedChange, SavedSearch
 from marketplace.communities.models import Category, Community, Membership
 from marketplace.db.store_model import StoreItem
 from marketplace.exchanges.models import Block, Conversation, Draw, Handover, Message, MessageReport
+from marketplace.favourites.models import Favourite
 from marketplace.indexing.models import SearchOutboxEntry
 from marketplace.listings.models import Listing
 from marketplace.moderation.audit_model import AuditEntry
@@ -23,6 +24,7 @@ __all__ = [
     "Conversation",
     "Draw",
     "EmailOutboxEntry",
+    "Favourite",
     "Handover",
     "Listing",
     "ListingReport",

@@ -17,6 +17,7 @@ from marketplace.communities.visibility import may_read_community
 from marketplace.exchanges.service import ExchangeService
 from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
+from marketplace.listings.relist_pages import relist_listing
 from marketplace.listings.schemas import ListingInput, ListingOut, ListingPatch, StatusInput
 from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
@@ -173,6 +174,29 @@ class ListingApi(Controller):
         listing = await ExchangeService(listings.session).change_listing_status(
             listings, listing, viewer, data.status, reason=data.reason, version=data.version
         )
+        return await listing_out(listings, viewer, listing, photos)
+
+    @post(
+        "/{listing_id:uuid}/relist",
+        operation_id="relistListing",
+        responses=errors(401, 403, 404, 409),
+        status_code=HTTP_200_OK,
+    )
+    async def relist(
+        self,
+        listing_id: uuid.UUID,
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        photos: PhotoService,
+    ) -> ListingOut:
+        """Put a done, withdrawn or expired listing back online for a fresh lifetime, as its author.
+
+        409 for a removed listing, one still on line, a done one handed over to a neighbour, and
+        beyond the community's cap of listings on line (the message of posting); 403 for anybody
+        else who sees the listing; 404 for those who do not."""
+        listing = await listings.visible(viewer, listing_id)
+        listing = await relist_listing(listings, listing, viewer)
         return await listing_out(listings, viewer, listing, photos)
 
 

@@ -7,6 +7,7 @@
                         │    ╲───────┼──▶ done (final)
                         ├────────────┴──▶ withdrawn ──relist──▶ available
                         └──(worker)─────▶ expired   ──relist──▶ available
+    done ──relist (listings/relist.py only)──▶ available
     any status ──moderator, with a reason──▶ removed (final)
 
 ``decide`` is pure: the service asks it, then raises 409 for a move the life cycle does not have,
@@ -65,6 +66,10 @@ SEARCHABLE: frozenset[S] = frozenset({S.AVAILABLE, S.RESERVED})
 OPEN_TO_READERS: frozenset[S] = frozenset(set(S) - {S.DRAFT, S.REMOVED})
 # The author may still edit the text of the listing (done and removed are closed).
 EDITABLE: frozenset[S] = frozenset({S.DRAFT, S.AVAILABLE, S.RESERVED, S.WITHDRAWN, S.EXPIRED})
+# What its author may put back in front of the neighbours in one click, for a fresh lifetime
+# (listings/relist.py). Done is there but has no move back in TRANSITIONS: the status endpoint
+# keeps it final (an exchange may have recorded its hand-over), relisting is its one way back.
+RELISTABLE: frozenset[S] = frozenset({S.DONE, S.WITHDRAWN, S.EXPIRED})
 # Moves that put a listing (back) in front of the neighbours: the author must still be a member.
 PUBLISHING: frozenset[tuple[S, S]] = frozenset(
     {(S.DRAFT, S.AVAILABLE), (S.WITHDRAWN, S.AVAILABLE), (S.EXPIRED, S.AVAILABLE)}

@@ -1,5 +1,6 @@
 """The one-click relist of the expiry e-mail: the author, known by the signed link, gives the
-listing a fresh lifetime, through the listings' own life cycle."""
+listing a fresh lifetime, through the listings' own relisting (``listings/relist.py``): the
+same rules and messages as the "Republier" button."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
 from marketplace.errors import Conflict, NotFound
 from marketplace.listings.models import Listing, ListingStatus
+from marketplace.listings.relist import RelistService
 from marketplace.listings.service import ListingService
 from marketplace.web.i18n import gettext as _
 
@@ -27,8 +29,10 @@ async def listing_of_link(session: AsyncSession, listing_id: uuid.UUID, author_i
 
 
 async def relist_from_link(session: AsyncSession, listing_id: uuid.UUID, author_id: uuid.UUID) -> Listing:
-    """A fresh lifetime for the listing: an expired one is relisted; one still available is
-    withdrawn and relisted in the same transaction (the life cycle's own way to renew it)."""
+    """A fresh lifetime for the listing: an expired (or withdrawn) one is relisted; one still
+    available, about to expire, is withdrawn and relisted in the same transaction (the life
+    cycle's own way to renew it). The link was about an expiring listing: one given away or
+    reserved since is not put back online by an old e-mail (the button on its page does that)."""
     listing = await listing_of_link(session, listing_id, author_id)
     listings = ListingService(session=session)
     author = Viewer(listing.author)
@@ -36,4 +40,4 @@ async def relist_from_link(session: AsyncSession, listing_id: uuid.UUID, author_
         listing = await listings.change_status(listing, author, ListingStatus.WITHDRAWN)
     if listing.status not in (ListingStatus.WITHDRAWN, ListingStatus.EXPIRED):
         raise Conflict(_("Cette annonce n'est plus en ligne : elle ne peut pas être remise en ligne."))
-    return await listings.relist(listing, author)
+    return await RelistService(listings).relist(listing, author)

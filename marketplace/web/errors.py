@@ -4,6 +4,11 @@ Litestar's own messages (validation, CSRF, unknown route) are replaced by French
 for an English reader), keeping the ``extra`` that names the field at fault; msgspec's messages
 in ``extra`` ("Expected `int`, got `str`") are translated too, see ``validation_message``.
 
+A listing page that answers 404 (one that does not exist, or one the reader may not see: the
+same page, word for word) offers to log in and come back to the link, and shows a signed-in
+reader the members-only groups they could ask to join: every such group they are not in, never
+the listing's own, which would tell that it exists (``missing_listing_page``).
+
 A request Litestar cannot read (JSON nested too deep, a form part that is not UTF-8, a number
 too large for the database) is the sender's fault: 400, never 500. A database that does not
 answer is nobody's fault in particular: 503 with ``Retry-After``, never a page with a trace.
@@ -25,6 +30,7 @@ from advanced_alchemy.exceptions import (
     RepositoryError,
 )
 from advanced_alchemy.exceptions import IntegrityError as RepositoryIntegrityError
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -34,6 +40,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.response import Redirect, Template
+from litestar.response.base import ASGIResponse
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
@@ -41,11 +48,23 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from litestar.types import Receive, Scope, Send
+from sqlalchemy import and_, or_, select
 from sqlalchemy import inspect as orm_state
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
+from marketplace.accounts.auth import Viewer
+from marketplace.communities.models import Community, Membership, MembershipStatus, Visibility
+from marketplace.communities.visibility import readable_communities
 from marketplace.web.i18n import LANGUAGE_COOKIE, N_, current_language, pick_language
 from marketplace.web.i18n import gettext as _
 
@@ -221,11 +240,95 @@ def _reader_language(request: Request[Any, Any, Any]) -> None:
     )
 
 
+# The page of one listing (not its sub-pages): where a shared link lands.
+_LISTING_PAGE = re.compile(r"/listings/[0-9a-fA-F-]{32,36}")
+JOINABLE_GROUPS_SHOWN = 50
+
+
+async def joinable_groups(request: Request[Any, Any, Any], viewer: Viewer) -> list[tuple[Community, bool]]:
+    """The members-only groups whose content ``viewer`` may not read (the visibility rule's own
+    sub-query), but banned ones, by name; True for those they have already asked to join."""
+    if viewer.user_id is None:
+        return []
+    plugin = request.app.plugins.get(SQLAlchemyPlugin)
+    config = next(item for item in plugin.config if isinstance(item, SQLAlchemyAsyncConfig))
+    session = config.provide_session(request.app.state, request.scope)
+    rows = await session.execute(
+        select(Community, Membership.status)
+        .outerjoin(
+            Membership,
+            and_(Membership.community_id == Community.id, Membership.user_id == viewer.user_id),
+        )
+        .where(
+            Community.visibility == Visibility.MEMBERS,
+            Community.id.not_in(readable_communities(viewer)),
+            or_(Membership.status.is_(None), Membership.status != MembershipStatus.BANNED),
+        )
+        .order_by(Community.name, Community.id)
+        .limit(JOINABLE_GROUPS_SHOWN)
+    )
+    return [(community, status == MembershipStatus.PENDING) for community, status in rows.unique()]
+
+
+class _MissingListingPage(ASGIResponse):
+    """The 404 page of a listing, which reads the groups to offer before it renders (exception
+    handlers are synchronous in Litestar; an ASGI response is awaited)."""
+
+    def __init__(self, request: Request[Any, Any, Any], detail: str, viewer: Viewer) -> None:
+        super().__init__(status_code=HTTP_404_NOT_FOUND)
+        self.request = request
+        self.detail = detail
+        self.viewer = viewer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            groups = await joinable_groups(self.request, self.viewer)
+        except SQLAlchemyError as error:  # the page still says what it must, without the list
+            log.warning("Groups to join unavailable on %s: %r", self.request.url.path, error)
+            groups = []
+        page = Template(
+            template_name="error.html",
+            context={
+                "status_code": HTTP_404_NOT_FOUND,
+                "detail": self.detail,
+                "extra": None,
+                "missing_listing": True,
+                "login_next": self.request.url.path,
+                "joinable_groups": groups,
+            },
+            status_code=HTTP_404_NOT_FOUND,
+        )
+        await page.to_asgi_response(None, self.request)(scope, receive, send)
+
+
+class _DeferredResponse(Response[Any]):
+    def __init__(self, page: ASGIResponse) -> None:
+        super().__init__(content=None, status_code=HTTP_404_NOT_FOUND)
+        self.page = page
+
+    def to_asgi_response(self, app: Any, request: Request[Any, Any, Any], **kwargs: Any) -> ASGIResponse:
+        return self.page
+
+
+def missing_listing_page(request: Request[Any, Any, Any], detail: str) -> Response[Any]:
+    """The 404 of a listing's page: the same for a listing that does not exist and for one the
+    reader may not see (tests/integration/test_no_existence_oracle.py)."""
+    _drop_stale_viewer(request)
+    viewer = request.state.get("viewer") or Viewer(None)
+    return _DeferredResponse(_MissingListingPage(request, detail, viewer))
+
+
 def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     _reader_language(request)
     if isinstance(exc, NotAuthorizedException) and not _is_api(request) and request.method == "GET":
         return Redirect(f"/login?next={quote(request.url.path)}")
     detail = _default_detail(exc.status_code, str(exc.detail))
+    if (
+        exc.status_code == HTTP_404_NOT_FOUND
+        and request.method == "GET"
+        and _LISTING_PAGE.fullmatch(request.url.path)
+    ):
+        return missing_listing_page(request, detail)
     headers = dict(exc.headers) if exc.headers else None
     extra = _translated_extra(exc.extra) if isinstance(exc, ValidationException) else exc.extra
     return _respond(request, exc.status_code, detail, extra or None, headers)

@@ -1,0 +1,1 @@
+"""Favourites ("Garder de côté"): the listings a member keeps aside, to find them again."""
