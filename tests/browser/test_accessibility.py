@@ -1,0 +1,313 @@
+"""Every page template passes axe-core with zero violations, on a phone (390×844) and a desktop
+(1280×800): the home page, the groups, a group's page and its about page, search with results and
+with none, a listing, the posting and editing forms, the account's pages, conversations,
+notifications, alerts, the moderators' and admins' pages, the link pages of e-mails, the offline
+page and the 404 page.
+
+The story (a group run by its admin, a neighbour who asks for a listing and reports another, a
+saved search) is set up through the command line and the API; the pages are then visited in one
+browser context per screen size, signed in once. ``PAGE_TEMPLATES`` says which template each
+visit draws, and a first check makes sure no page template of templates/ is left unvisited.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from marketplace.notifications.compose import relist_token, unsubscribe_token
+from marketplace.notifications.models import NotificationKind
+from tests.browser.accessibility import describe, violations, with_axe
+from tests.browser.conftest import LiveServer, log_in
+from tests.stories import PASSWORD
+from tests.unit.photos.conftest import photo_bytes
+
+pytestmark = pytest.mark.browser
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+SLUG = "vide-grenier-accessible"
+ADMIN = "admin@a11y.test"
+NEIGHBOUR = "nadia@a11y.test"
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+
+# Violations in templates helper C does not own, written to /tmp/helpers/requests.md for the lead:
+# page (as PAGE_TEMPLATES names it) → the axe rule ids still broken there. The lead fixes each and
+# empties this; a rule listed here that a page no longer breaks fails the test too.
+KNOWN_VIOLATIONS: dict[str, set[str]] = {
+    "alerts/wanted_by.html": {"page-has-heading-one"},  # the page without JavaScript has no <h1>
+}
+
+# Page templates that no visit below draws, each with why.
+NOT_VISITED: dict[str, str] = {
+    "base.html": "the layout every page extends, checked through each of them",
+    "exchanges/draw.html": "needs a draw that has been run (several neighbours, then its deadline)",
+}
+
+
+@dataclass
+class Story:
+    server: LiveServer
+    ids: dict[str, str]
+    """listing, sold, conversation, admin, neighbour: the ids the pages need."""
+    paths: dict[str, str]
+    """reset: the password-reset link mailed to the neighbour (filled by the anonymous visit)."""
+    indexing: subprocess.Popen[bytes]
+
+    def indexed(self) -> None:
+        finished(self.indexing)
+
+
+def command(server: LiveServer, *arguments: str) -> subprocess.Popen[bytes]:
+    """``marketplace *arguments`` on the server's data, started (see ``finished``)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "marketplace.cli", *arguments],
+        env=server.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def finished(process: subprocess.Popen[bytes]) -> None:
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 0, errors.decode(errors="replace")
+
+
+def api(server: LiveServer, email: str) -> httpx.Client:
+    client = httpx.Client(base_url=server.url, timeout=30)
+    answer = client.post("/api/v1/auth/tokens", json={"email": email, "password": PASSWORD, "name": "a11y"})
+    assert answer.status_code == 201, answer.text
+    client.headers["authorization"] = f"Bearer {answer.json()['token']}"
+    return client
+
+
+def created(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+@pytest.fixture(scope="module")
+def story(live_server: LiveServer) -> Story:
+    server = live_server
+    accounts = [
+        command(server, "users", "create", "--email", email, "--name", name, "--password", PASSWORD, *admin)
+        for email, name, admin in ((ADMIN, "Admin", ["--admin"]), (NEIGHBOUR, "Nadia", []))
+    ]
+    for process in accounts:  # made side by side: each command is mostly Python starting
+        finished(process)
+    server.cli(
+        "communities", "create", "--slug", SLUG, "--name", "Vide-grenier accessible", "--template",
+        "vide-grenier", "--pickup-area=Gambetta", "--pickup-area=Jourdain", "--admin-email", ADMIN,
+    )  # fmt: skip
+    admin, neighbour = api(server, ADMIN), api(server, NEIGHBOUR)
+    created(neighbour.post(f"/api/v1/communities/{SLUG}/join", json={"answer": "Rue des Pyrénées"}))
+    categories = created(admin.get(f"/api/v1/communities/{SLUG}/categories"))["items"]
+    category = next(item["id"] for item in categories if item["name"] == "Maison")
+
+    def post(who: httpx.Client, **fields: Any) -> dict[str, Any]:
+        body = {"category_id": category, "description": "Très bon état, à venir chercher.", **fields}
+        return created(who.post(f"/api/v1/communities/{SLUG}/listings", json=body))
+
+    listing = post(admin, kind="give", title="Lampe de chevet en laiton", pickup_area="Gambetta")
+    sold = post(admin, kind="sell", title="Poussette canne pliable", price=25)
+    post(neighbour, kind="wanted", title="Cherche lit parapluie")
+    photo = admin.post(
+        f"/api/v1/listings/{listing['id']}/photos",
+        files={"file": ("lampe.jpg", photo_bytes("JPEG", size=(800, 600)), "image/jpeg")},
+    )
+    created(photo)
+    conversation = created(
+        neighbour.post(
+            f"/api/v1/listings/{listing['id']}/interest", json={"message": "Bonjour, toujours là ?"}
+        )
+    )
+    created(
+        neighbour.post(
+            f"/api/v1/listings/{sold['id']}/report", json={"reason": "spam", "details": "Déjà vue."}
+        )
+    )
+    created(admin.post("/api/v1/saved-searches", json={"q": "poussette"}))
+    ids = {
+        "listing": listing["id"],
+        "sold": sold["id"],
+        "conversation": conversation["id"],
+        "admin": created(admin.get("/api/v1/auth/me"))["id"],
+        "neighbour": created(neighbour.get("/api/v1/auth/me"))["id"],
+    }
+    # The shared server runs no indexer: one pass of the worker indexes the listings while the
+    # first pages are checked; the search pages wait for it (Story.indexed).
+    return Story(server, ids, {}, command(server, "worker", "--once"))
+
+
+def secret_of(server: LiveServer) -> str:
+    return (Path(server.env["MARKETPLACE_DATA_DIR"]) / "secret_key").read_text().strip()
+
+
+def reset_link(story: Story, page: Any) -> str:
+    """The neighbour asks for a new password on the page; the link of the mail that follows."""
+    page.fill("#email", NEIGHBOUR)
+    page.locator("form[action='/password/forgot'] button[type=submit]").click()
+    page.wait_for_load_state()
+    mail_dir = Path(story.server.env["MARKETPLACE_DATA_DIR"]) / "mail"
+    for _ in range(150):  # the mail is written just after the answer
+        for path in sorted(mail_dir.glob("*.eml"), key=lambda item: item.stat().st_mtime, reverse=True):
+            found = re.search(r"/password/reset/[A-Za-z0-9_\-]+", path.read_text(errors="replace"))
+            if found and NEIGHBOUR in path.read_text(errors="replace"):
+                return found.group(0)
+        page.wait_for_timeout(100)
+    raise AssertionError("no password-reset mail for the neighbour")
+
+
+# (the template the page draws, with a #suffix when it is visited twice; what it is; its path).
+Visit = tuple[str, str, Callable[[Story], str]]
+
+ANONYMOUS: list[Visit] = [
+    ("accounts/login.html", "login", lambda s: "/login"),
+    ("accounts/register.html", "register", lambda s: "/register"),
+    ("accounts/follow_link.html", "follow a link", lambda s: "/account/verify/lien-de-test"),
+    ("accounts/link_invalid.html", "expired link", lambda s: "/password/reset/perime"),
+    ("notifications/link.html", "bad e-mail link", lambda s: "/notifications/relist/perime"),
+    ("offline.html", "offline", lambda s: "/offline"),
+    ("accounts/forgot.html", "forgot password", lambda s: "/password/forgot"),
+]
+# Reached by sending the form of the last page above (reset_link), then by the mailed link.
+AFTER_FORGOT = ["accounts/check_mail.html", "accounts/reset.html"]
+
+SIGNED_IN: list[Visit] = [
+    ("home.html", "home", lambda s: "/"),
+    ("communities/index.html", "groups", lambda s: "/communities"),
+    ("discovery/community.html", "a group", lambda s: f"/communities/{SLUG}"),
+    ("communities/about.html", "about a group", lambda s: f"/communities/{SLUG}/about"),
+    ("discovery/search.html", "search with results", lambda s: "/recherche?q=lampe"),
+    ("discovery/search.html#empty", "search without results", lambda s: "/recherche?q=trottinette"),
+    ("listings/detail.html", "a listing", lambda s: f"/listings/{s.ids['listing']}"),
+    ("listings/detail.html#other", "a neighbour's listing", lambda s: f"/listings/{s.ids['sold']}"),
+    ("listings/choose_community.html", "post: which group", lambda s: "/listings/new"),
+    ("listings/new.html", "post a listing", lambda s: f"/listings/new?community={SLUG}"),
+    ("listings/edit.html", "edit a listing", lambda s: f"/listings/{s.ids['listing']}/edit"),
+    ("listings/mine.html", "my listings", lambda s: "/my/listings"),
+    ("alerts/wanted_by.html", "who wants it", lambda s: f"/listings/{s.ids['listing']}/demandes"),
+    ("accounts/account.html", "account", lambda s: "/account"),
+    ("privacy/delete.html", "delete my account", lambda s: "/account/delete"),
+    ("exchanges/inbox.html", "conversations", lambda s: "/conversations"),
+    ("exchanges/conversation.html", "a conversation", lambda s: f"/conversations/{s.ids['conversation']}"),
+    ("exchanges/person.html", "a neighbour", lambda s: f"/people/{s.ids['neighbour']}"),
+    ("exchanges/reports.html", "reported messages", lambda s: f"/communities/{SLUG}/message-reports"),
+    ("notifications/list.html", "notifications", lambda s: "/notifications"),
+    ("notifications/preferences.html", "preferences", lambda s: "/notifications/preferences"),
+    (
+        "notifications/unsubscribe.html",
+        "unsubscribe",
+        lambda s: (
+            "/notifications/unsubscribe/"
+            + unsubscribe_token(secret_of(s.server), uuid.UUID(s.ids["admin"]), NotificationKind.MESSAGES)
+        ),
+    ),
+    (
+        "notifications/relist.html",
+        "relist from an e-mail",
+        lambda s: (
+            "/notifications/relist/"
+            + relist_token(secret_of(s.server), uuid.UUID(s.ids["listing"]), uuid.UUID(s.ids["admin"]))
+        ),
+    ),
+    ("alerts/list.html", "alerts", lambda s: "/alertes"),
+    ("alerts/form.html", "new alert", lambda s: "/alertes/nouvelle"),
+    ("favourites/list.html", "favourites", lambda s: "/favoris"),
+    ("moderation/queue.html", "moderation queue", lambda s: f"/communities/{SLUG}/moderation"),
+    ("moderation/overview.html", "moderation of every group", lambda s: "/moderation"),
+    ("moderation/audit.html", "audit log", lambda s: f"/communities/{SLUG}/audit"),
+    ("communities/members.html", "members", lambda s: f"/communities/{SLUG}/members"),
+    ("communities/categories.html", "categories", lambda s: f"/communities/{SLUG}/categories"),
+    ("communities/settings.html", "group settings", lambda s: f"/communities/{SLUG}/settings"),
+    ("communities/new.html", "new group", lambda s: "/communities/new"),
+    ("error.html", "not found", lambda s: "/nulle-part"),
+]
+
+
+def page_templates() -> set[str]:
+    """Every page of templates/: not a partial (``_x.html``), not an e-mail."""
+    return {
+        path.relative_to(TEMPLATES).as_posix()
+        for path in TEMPLATES.rglob("*.html")
+        if not path.name.startswith("_") and path.relative_to(TEMPLATES).parts[0] != "emails"
+    }
+
+
+def visited_templates() -> set[str]:
+    return {template.split("#")[0] for template, _, _ in ANONYMOUS + SIGNED_IN} | set(AFTER_FORGOT)
+
+
+def test_every_page_template_is_visited_or_says_why_not() -> None:
+    unvisited = page_templates() - visited_templates() - set(NOT_VISITED)
+    assert not unvisited, f"add a visit to test_accessibility.py for: {sorted(unvisited)}"
+    assert not (visited_templates() - page_templates()), "a visit names a template that is gone"
+
+
+@pytest.fixture(scope="module")
+def signed_in(chromium: Any, story: Story) -> list[dict[str, Any]]:
+    """The admin's cookies after one login, for each screen size's context."""
+    context = chromium.new_context(locale="fr-FR")
+    try:
+        page = context.new_page()
+        log_in(page, story.server, ADMIN)
+        assert "/login" not in page.url, "the admin could not log in"
+        cookies: list[dict[str, Any]] = context.cookies()
+        return cookies
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def screen_context(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = with_axe(chromium.new_context(locale="fr-FR", viewport=VIEWPORTS[request.param]))
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.mark.parametrize("screen_context", list(VIEWPORTS), indirect=True)
+def test_every_page_has_no_axe_violation(
+    story: Story, signed_in: list[dict[str, Any]], screen_context: Any
+) -> None:
+    page = screen_context.new_page()
+    report: list[str] = []
+    still_broken: dict[str, set[str]] = {}
+
+    def check(template: str, what: str) -> None:
+        found = violations(page)
+        allowed = KNOWN_VIOLATIONS.get(template, set())
+        still_broken[template] = {violation["id"] for violation in found} & allowed
+        unexpected = [violation for violation in found if violation["id"] not in allowed]
+        if unexpected:
+            report.append(f"{what} ({template}, {page.url}):\n{describe(unexpected, '  ')}")
+
+    def visit(template: str, what: str, path: str) -> None:
+        page.goto(story.server.url + path)
+        check(template, what)
+
+    for template, what, path in ANONYMOUS:
+        visit(template, what, path(story))
+    story.paths["reset"] = reset_link(story, page)  # sends the form of the last page
+    check(AFTER_FORGOT[0], "check your mail")
+    visit(AFTER_FORGOT[1], "new password", story.paths["reset"])
+
+    screen_context.add_cookies(signed_in)
+    story.indexed()
+    for template, what, path in SIGNED_IN:
+        visit(template, what, path(story))
+
+    fixed = {
+        template: rules - still_broken.get(template, set()) for template, rules in KNOWN_VIOLATIONS.items()
+    }
+    fixed = {template: rules for template, rules in fixed.items() if rules}
+    assert not report, "axe-core violations:\n" + "\n".join(report)
+    assert not fixed, f"fixed, so take them off KNOWN_VIOLATIONS: {fixed}"
