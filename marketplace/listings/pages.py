@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import Provide
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
@@ -40,10 +43,14 @@ from marketplace.moderation.reposts import (
     refuse_near_identical_publication,
 )
 from marketplace.moderation.service import ModerationService
-from marketplace.photos.display import cover_views, gallery_context
+from marketplace.photos.dependencies import provide_drafts
+from marketplace.photos.display import DraftPhotoView, cover_views, gallery_context
+from marketplace.photos.draft_pages import over_limit_message
+from marketplace.photos.drafts import DraftService
+from marketplace.photos.models import PhotoDraft
 from marketplace.photos.pages import FORM_BODY_LIMIT, close_all, flash_upload_report, uploaded_files
-from marketplace.photos.service import PhotoService
-from marketplace.web.forms import FormData, back_with_error, choice_or_none, see_other, text
+from marketplace.photos.service import MAX_PHOTOS_PER_LISTING, PhotoService, UploadReport
+from marketplace.web.forms import FormData, back_with_error, choice_or_none, see_other, text, values
 from marketplace.web.i18n import N_
 from marketplace.web.i18n import gettext as _
 from marketplace.web.templating import render
@@ -171,13 +178,46 @@ def _price_input(cents: int) -> str:
     return f"{euros}" if rest == 0 else f"{euros},{rest:02d}"
 
 
+# What the posting form sends beside the listing's fields: not typed, so not sent back as typed.
+_NOT_FIELDS = frozenset({"_csrf_token", "photos", "draft_id", "publish_without", "action"})
+
+
 def _flat(form: dict[str, Any]) -> dict[str, Any]:
-    return {key: text(form, key) for key in form if key not in ("_csrf_token", "photos")}
+    return {key: text(form, key) for key in form if key not in _NOT_FIELDS}
+
+
+def in_form_order(errors: dict[str, str], fields: list[AttributeField]) -> dict[str, str]:
+    """The errors in the order of the form's fields, as the error summary lists them (a refused
+    photo's key is the id of its "Publier sans cette photo" box, after the photos field)."""
+    order = [
+        "kind",
+        "title",
+        "category_id",
+        "description",
+        "price",
+        "wanted_in_exchange",
+        "condition",
+        *(field.name for field in fields),
+        "pickup_area",
+        "photos",
+    ]
+    ranked = {key: errors[key] for key in order if key in errors}
+    ranked.update({key: message for key, message in errors.items() if key not in ranked})
+    return ranked
+
+
+def refused_photo_message(filename: str, reason: str) -> str:
+    return _(
+        "La photo « %(file)s » est refusée (%(reason)s) : retirez-la, ou cochez « Publier sans "
+        "cette photo ».",
+        file=filename,
+        reason=reason.rstrip("."),
+    )
 
 
 class ListingPages(Controller):
     include_in_schema = False
-    dependencies = LISTING_DEPENDENCIES
+    dependencies = {**LISTING_DEPENDENCIES, "drafts": Provide(provide_drafts)}
 
     # --- browse --------------------------------------------------------------------------------
 
@@ -205,13 +245,59 @@ class ListingPages(Controller):
         self, community: Community, categories: CategoryService, **context: Any
     ) -> dict[str, Any]:
         tree = await categories.tree(community.id)
+        fields = attribute_fields(tree)
+        if context.get("errors"):
+            context["errors"] = in_form_order(context["errors"], fields)
         return {
             "community": community,
             "categories": tree,
-            "attribute_fields": attribute_fields(tree),
+            "attribute_fields": fields,
             "condition_hint": condition_hint(tree),
             **context,
         }
+
+    async def _photo_context(
+        self, drafts: DraftService, draft: PhotoDraft | None, published_without: list[str]
+    ) -> dict[str, Any]:
+        """What the posting form shows of its draft's photos (``photos/_upload_field.html``)."""
+        entries = await drafts.photos_of(draft) if draft is not None else []
+        return {
+            "draft": draft,
+            "draft_photos": [DraftPhotoView.of(entry) for entry in entries],
+            "published_without": published_without,
+            "photo_room": max(0, MAX_PHOTOS_PER_LISTING - len(entries)),
+        }
+
+    async def _form_again(
+        self,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        community: Community,
+        categories: CategoryService,
+        listings: ListingService,
+        drafts: DraftService,
+        data: dict[str, Any],
+        draft: PhotoDraft | None,
+        *,
+        errors: dict[str, str],
+        status_code: int,
+        **context: Any,
+    ) -> Template:
+        """The posting form again with what was typed, the photos received and the errors."""
+        suggestions = await before_posting_context(
+            request, viewer, listings.session, text(data, "title"), text(data, "kind")
+        )
+        photos = await self._photo_context(drafts, draft, values(data, "publish_without"))
+        form_context = await self._form_context(
+            community,
+            categories,
+            form=_flat(data),
+            errors=errors,
+            before_posting=suggestions,
+            **photos,
+            **context,
+        )
+        return render("listings/new.html", status_code=status_code, **form_context)
 
     @get("/listings/new", name="listing-new")
     async def new(
@@ -222,27 +308,44 @@ class ListingPages(Controller):
         communities: CommunityService,
         categories: CategoryService,
         listings: ListingService,
+        drafts: DraftService,
         community: str | None = None,
         kind: str | None = None,
         title: str | None = None,
+        draft: str | None = None,
     ) -> Template:
         """The posting form; ``kind`` and ``title`` prefill it (the search's empty state links
-        here with a "wanted" for what was searched), and what already matches shows beside it."""
+        here with a "wanted" for what was searched), and what already matches shows beside it.
+        ``draft`` brings the photos (and the title and text) a share from the phone left in one
+        of the member's drafts; anybody else's draft is ignored, as one that does not exist."""
         mine = await communities.communities_of(user)
         chosen = next((item for item in mine if item.slug == community), None)
         if chosen is None and len(mine) == 1:
             chosen = mine[0]
+        own_draft = await drafts.own_or_none(viewer, draft)
+        shared = own_draft.prefill if own_draft is not None else {}
         form = {
             "kind": str(choice_or_none(ListingKind, kind) or ListingKind.GIVE),
-            "title": " ".join((title or "").replace("\x00", "").split())[:TITLE_PREFILL_MAX],
+            "title": " ".join((title or shared.get("title") or "").replace("\x00", "").split())[
+                :TITLE_PREFILL_MAX
+            ],
         }
         if chosen is None:
-            prefill = urlencode({key: value for key, value in form.items() if value and value != "give"})
-            return render("listings/choose_community.html", communities=mine, prefill=prefill)
+            wanted = {key: value for key, value in form.items() if value and value != "give"}
+            if own_draft is not None:
+                wanted = {**wanted, "draft": str(own_draft.id)}
+            return render("listings/choose_community.html", communities=mine, prefill=urlencode(wanted))
+        if shared.get("description"):
+            form["description"] = shared["description"]
         session = listings.session
         suggestions = await before_posting_context(request, viewer, session, form["title"], form["kind"])
         context = await self._form_context(
-            chosen, categories, form=form, errors={}, before_posting=suggestions
+            chosen,
+            categories,
+            form=form,
+            errors={},
+            before_posting=suggestions,
+            **await self._photo_context(drafts, own_draft, []),
         )
         return render("listings/new.html", **context)
 
@@ -286,62 +389,124 @@ class ListingPages(Controller):
         communities: CommunityService,
         categories: CategoryService,
         listings: ListingService,
-        photos: PhotoService,
+        drafts: DraftService,
     ) -> Template | Redirect:
+        """Publish (or save as a draft listing) what the form says, with the draft's photos.
+
+        Files the form carries (no JavaScript) join the draft first, and are kept whatever
+        follows. Nothing is published while a refused photo is in the draft, unless its "Publier
+        sans cette photo" box is ticked; every error, of a field or a photo, comes back at once."""
         form = await request.form()
         files = uploaded_files(form)
         data = form.dict()  # name -> values; ``text`` takes the first
         try:
             community = await communities.by_slug(text(data, "community"))
-            access = await access_to(listings.session, viewer, community)
-            access.require_read()
-            draft = text(data, "action") == "draft"
-            try:
-                if not draft:
-                    await refuse_near_identical(
-                        listings.session, community, user.id, text(data, "title"), text(data, "description")
-                    )
-                listing = await listings.create_listing(
-                    community=community, author=user, data=fields_from_form(data), draft=draft
-                )
-            except Conflict as error:
-                # Beyond the group's posting rules: the form again, with what to do instead
-                # (put the earlier listing back online, or finish one first).
-                suggestions = await before_posting_context(
-                    request, viewer, listings.session, text(data, "title"), text(data, "kind")
-                )
-                errors = {"photos": _("Choisissez à nouveau vos photos : elles n'ont pas été gardées.")}
-                context = await self._form_context(
-                    community,
-                    categories,
-                    form=_flat(data),
-                    errors=errors if files else {},
-                    before_posting=suggestions,
-                    problem=str(error.detail),
-                    earlier=error.earlier if isinstance(error, RepostRefused) else None,
-                )
-                return render("listings/new.html", status_code=409, **context)
-            except InvalidInput as error:
-                errors = error.field_errors
-                if files:  # a browser cannot keep chosen files across a re-displayed form
-                    errors["photos"] = _("Choisissez à nouveau vos photos : elles n'ont pas été gardées.")
-                suggestions = await before_posting_context(
-                    request, viewer, listings.session, text(data, "title"), text(data, "kind")
-                )
-                context = await self._form_context(
-                    community, categories, form=_flat(data), errors=errors, before_posting=suggestions
-                )
-                return render("listings/new.html", status_code=400, **context)
-            report = await photos.add_many(listing, viewer, files) if files else None
+            (await access_to(listings.session, viewer, community)).require_read()
+            draft, photo_errors = await self._receive_photos(user, viewer, drafts, data, files)
         finally:
             await close_all(files)
-        if draft:
+        saving_draft = text(data, "action") == "draft"
+        entries = await drafts.photos_of(draft) if draft is not None else []
+        if not saving_draft:
+            for entry in drafts.refused(entries, values(data, "publish_without")):
+                photo_errors[f"photo-{entry.id}"] = refused_photo_message(entry.filename, entry.refusal)
+        errors: dict[str, str] = {}
+        try:
+            await listings.check_fields(community, fields_from_form(data))
+        except InvalidInput as error:
+            errors.update(error.field_errors)
+        errors.update(photo_errors)
+        again = partial(
+            self._form_again, request, viewer, community, categories, listings, drafts, data, draft
+        )
+        if errors:
+            return await again(errors=errors, status_code=400)
+        try:
+            if not saving_draft:
+                await refuse_near_identical(
+                    listings.session, community, user.id, text(data, "title"), text(data, "description")
+                )
+            listing = await listings.create_listing(
+                community=community, author=user, data=fields_from_form(data), draft=saving_draft
+            )
+        except Conflict as error:
+            # Beyond the group's posting rules: the form again, with what to do instead
+            # (put the earlier listing back online, or finish one first); the photos stay.
+            return await again(
+                errors={},
+                status_code=409,
+                problem=str(error.detail),
+                earlier=error.earlier if isinstance(error, RepostRefused) else None,
+            )
+        except InvalidInput as error:
+            return await again(errors=error.field_errors, status_code=400)
+        report = UploadReport()
+        if draft is not None:
+            report.added = await drafts.publish_into(draft, listing, viewer)
+            if saving_draft:  # a draft listing keeps no refused file: say which ones stayed out
+                report.refused = [(entry.filename, entry.refusal) for entry in entries if entry.refused]
+        if saving_draft:
             flash(request, _("Brouillon enregistré : publiez-le quand il est prêt."), category="success")
         else:
             flash(request, _("Votre annonce est publiée."), category="success")
-        if report is not None:
-            flash_upload_report(request, report)
+        flash_upload_report(request, report)
         return see_other(f"/listings/{listing.id}")
+
+    async def _receive_photos(
+        self,
+        user: User,
+        viewer: Viewer,
+        drafts: DraftService,
+        data: dict[str, Any],
+        files: list[UploadFile],
+    ) -> tuple[PhotoDraft | None, dict[str, str]]:
+        """The form's draft, with the files it carries added (a new draft for the first ones)."""
+        draft = await drafts.own_or_none(viewer, text(data, "draft_id"))
+        errors: dict[str, str] = {}
+        if files:
+            draft = draft or await drafts.start(user)
+            upload = await drafts.add(draft, files)
+            if upload.over_limit:
+                errors["photos"] = over_limit_message(upload.over_limit)
+        return draft, errors
+
+    @post("/listings/new/photos/{photo_id:uuid}/remove", request_max_body_size=FORM_BODY_LIMIT)
+    async def remove_photo(
+        self,
+        photo_id: uuid.UUID,
+        request: Request[Any, Any, Any],
+        user: User,
+        viewer: Viewer,
+        communities: CommunityService,
+        categories: CategoryService,
+        listings: ListingService,
+        drafts: DraftService,
+    ) -> Template:
+        """A photo's "Retirer" button without JavaScript: it sends the whole form here, so that
+        the form comes back without the photo and with everything typed (and any new file)."""
+        form = await request.form()
+        files = uploaded_files(form)
+        data = form.dict()
+        try:
+            community = await communities.by_slug(text(data, "community"))
+            (await access_to(listings.session, viewer, community)).require_read()
+            draft, errors = await self._receive_photos(user, viewer, drafts, data, files)
+        finally:
+            await close_all(files)
+        draft = await drafts.remove(viewer, photo_id)
+        flash(request, _("Photo retirée."), category="success")
+        return await self._form_again(
+            request,
+            viewer,
+            community,
+            categories,
+            listings,
+            drafts,
+            data,
+            draft,
+            errors=errors,
+            status_code=200,
+        )
 
     # --- one listing ---------------------------------------------------------------------------
 

@@ -195,6 +195,11 @@ class ListingService(ListingReads):
         self.session.add(listing)
         return await self._flush_with_change(listing)
 
+    async def check_fields(self, community: Community, data: ListingFields) -> None:
+        """What ``create_listing`` would say of these fields, without writing anything: the
+        posting form reports them with its other errors (its photos) in one go."""
+        await self._clean(community, data)
+
     @staticmethod
     def _open(listing: Listing, now: datetime.datetime) -> None:
         """Put a listing in front of the neighbours, for the community's listing lifetime."""

@@ -1,4 +1,4 @@
-"""What photos' handlers are given: the store of the variant files, and the services."""
+"""What photos' handlers are given: the store of the variant files, and the services (drafts too)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.listings.providers import provide_listings
+from marketplace.photos.drafts import DraftService
 from marketplace.photos.service import PhotoService
 from marketplace.photos.storage import LocalDirectoryStorage, PhotoStorage
 from marketplace.settings import Settings
@@ -40,3 +41,10 @@ PHOTO_DEPENDENCIES = {
     "photos": Provide(provide_photos),
     "listings": Provide(provide_listings),
 }
+
+
+async def provide_drafts(db_session: AsyncSession, storage: PhotoStorage) -> DraftService:
+    return DraftService(db_session, storage=storage)
+
+
+DRAFT_DEPENDENCIES = {**PHOTO_DEPENDENCIES, "drafts": Provide(provide_drafts)}

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from marketplace.listings.models import Listing
 from marketplace.listings.status import EDITABLE
-from marketplace.photos.models import Photo
+from marketplace.photos.models import DraftPhoto, Photo
 from marketplace.photos.service import MAX_PHOTOS_PER_LISTING, PhotoService
 from marketplace.web.i18n import gettext as _
 
@@ -151,3 +151,38 @@ async def gallery_context(
         "photo_room": max(0, MAX_PHOTOS_PER_LISTING - len(views)),
         "max_photos": MAX_PHOTOS_PER_LISTING,
     }
+
+
+# --- the photos of a draft (the posting form) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftPhotoView:
+    """One file of a draft as the posting form shows it: its thumbnail, or why it was refused."""
+
+    id: uuid.UUID
+    filename: str
+    reason: str
+    """Why the file was refused; "" for an accepted photo."""
+    thumb: Rendition | None
+    placeholder: str
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.reason)
+
+    @classmethod
+    def of(cls, photo: DraftPhoto) -> DraftPhotoView:
+        thumb = None
+        placeholder = ""
+        entry = (photo.variants or {}).get("thumb")
+        if not photo.refusal and isinstance(entry, dict) and isinstance(entry.get("key"), str):
+            digest = str(entry["key"]).rsplit("/", 1)[-1].removesuffix(".webp")
+            width, height = int(entry.get("width") or photo.width), int(entry.get("height") or photo.height)
+            thumb = Rendition(
+                url=f"/drafts/photos/{photo.id}/thumb/{digest}.webp", width=width, height=height
+            )
+            placeholder = placeholder_src(photo.placeholder_color, width, height)
+        return cls(
+            id=photo.id, filename=photo.filename, reason=photo.refusal, thumb=thumb, placeholder=placeholder
+        )

@@ -3,7 +3,8 @@
 Orphans appear when a process dies between a commit and the removal of files (deleting a photo
 removes its files after the commit), when an upload is refused after its files were written
 (the 11th photo racing another), when a listing row is deleted by a cascade, or when a save is
-interrupted (a ``.tmp-`` file).
+interrupted (a ``.tmp-`` file). The files of drafts (``photos/drafts.py``) are referenced: their
+rows go with the draft, after a week at most (``photos/scheduled.py``).
 
 Only files older than ``min_age`` (an hour by default) are taken, as ``git gc`` spares young
 loose objects: an upload writes its files before the row that refers to them is committed, so
@@ -27,7 +28,7 @@ import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketplace.photos.models import Photo
+from marketplace.photos.models import DraftPhoto, Photo
 from marketplace.photos.service import keys_in
 
 TEMP_PREFIX: Final = ".tmp-"
@@ -115,9 +116,11 @@ def list_files(root: Path) -> list[StoredFile]:
 
 
 async def referenced_keys(session: AsyncSession) -> set[str]:
+    """The keys the photos of listings and of drafts use (a draft's files are no orphans)."""
     keys: set[str] = set()
-    for variants in await session.scalars(select(Photo.variants)):
-        keys |= keys_in(variants)
+    for model in (Photo, DraftPhoto):
+        for variants in await session.scalars(select(model.variants)):
+            keys |= keys_in(variants)
     return keys
 
 

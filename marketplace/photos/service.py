@@ -41,8 +41,14 @@ from marketplace.listings import status as life_cycle
 from marketplace.listings.models import Listing
 from marketplace.listings.service import ListingService
 from marketplace.listings.status import Actor
-from marketplace.photos.models import Photo
-from marketplace.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected, ProcessedPhoto, process_async
+from marketplace.photos.models import DraftPhoto, Photo
+from marketplace.photos.pipeline import (
+    MAX_UPLOAD_BYTES,
+    SNIFF_BYTES,
+    PhotoRejected,
+    ProcessedPhoto,
+    process_async,
+)
 from marketplace.photos.storage import PhotoStorage
 from marketplace.web.i18n import gettext as _
 
@@ -235,31 +241,36 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
     ) -> UploadReport:
         """Add several uploaded files in their order; a refused file does not stop the others.
 
-        Files are prepared two at a time, each read only when its turn comes (at most 20 MB
-        read from it), and rows are created in the files' order once all are prepared."""
+        Rows are created in the files' order once all are prepared (``prepare_many``)."""
         await self.require_author(listing, viewer)
         report = UploadReport()
         room = max(0, MAX_PHOTOS_PER_LISTING - await self.count_for(listing.id))
         accepted, report.over_limit = list(sources[:room]), [source.filename for source in sources[room:]]
-        results: list[PreparedPhoto | UnacceptablePhoto | None] = [None] * len(accepted)
+        for source, result in zip(accepted, await self.prepare_many(accepted), strict=True):
+            if isinstance(result, PreparedPhoto):
+                report.added.append(await self._attach(listing, result, ""))
+            else:
+                report.refused.append((source.filename, str(result.detail)))
+        return report
+
+    async def prepare_many(self, sources: Sequence[PhotoSource]) -> list[PreparedPhoto | UnacceptablePhoto]:
+        """Each file prepared (or refused), in their order: two at a time, each read only when its
+        turn comes (at most 20 MB read from it)."""
+        results: list[PreparedPhoto | UnacceptablePhoto | None] = [None] * len(sources)
         limiter = anyio.CapacityLimiter(_PREPARED_AT_ONCE)
 
         async def prepare_one(index: int, source: PhotoSource) -> None:
             async with limiter:
+                data = await _read_capped(source)
                 try:
-                    results[index] = await self.prepare(await _read_capped(source))
+                    results[index] = await self.prepare(data)
                 except UnacceptablePhoto as refusal:
-                    results[index] = refusal
+                    results[index] = UnacceptablePhoto(refusal.status_code, refusal_reason(refusal, data))
 
         async with anyio.create_task_group() as group:
-            for index, source in enumerate(accepted):
+            for index, source in enumerate(sources):
                 group.start_soon(prepare_one, index, source)
-        for source, result in zip(accepted, results, strict=True):
-            if isinstance(result, PreparedPhoto):
-                report.added.append(await self._attach(listing, result, ""))
-            elif isinstance(result, UnacceptablePhoto):
-                report.refused.append((source.filename, str(result.detail)))
-        return report
+        return [result for result in results if result is not None]
 
     async def prepare(self, data: bytes) -> PreparedPhoto:
         """Run the pipeline off the event loop, then write the variant files in a worker thread."""
@@ -301,6 +312,36 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         if photo.position == 0:
             self._record_change(listing)  # the listing's first photo: its new cover
         return photo
+
+    async def adopt(self, listing: Listing, viewer: Viewer, entries: Sequence[DraftPhoto]) -> list[Photo]:
+        """The accepted photos of a draft become the listing's, in their order: their files are
+        stored already, so nothing is processed again (``photos/drafts.py`` then drops the draft)."""
+        await self.require_author(listing, viewer)
+        added = []
+        for entry in entries:
+            if entry.refused:
+                continue
+            await self._require_room(listing)
+            last = await self.session.scalar(
+                select(func.max(Photo.position)).where(Photo.listing_id == listing.id)
+            )
+            photo = Photo(
+                listing_id=listing.id,
+                position=0 if last is None else last + 1,
+                content_hash=entry.content_hash,
+                byte_size=entry.byte_size,
+                width=entry.width,
+                height=entry.height,
+                placeholder_color=entry.placeholder_color,
+                alt_text="",
+                variants=dict(entry.variants),
+            )
+            self.session.add(photo)
+            await self.session.flush()
+            if photo.position == 0:
+                self._record_change(listing)
+            added.append(photo)
+        return added
 
     def _record_change(self, listing: Listing) -> None:
         """The listing's photos changed as readers see them (its cover, its gallery)."""
@@ -369,7 +410,7 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         await self._renumber(await self.for_listing(listing.id))
         self._record_change(listing)
         await self.session.flush()
-        await self._remove_unreferenced_after_commit(keys)
+        await self.release_files(keys)
 
     async def delete_for_listing(self, listing_id: uuid.UUID) -> int:
         """Delete every photo of a listing (the caller decided that the listing goes); returns how many.
@@ -382,10 +423,12 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
             keys |= keys_of(photo)
             await self.session.delete(photo)
         await self.session.flush()
-        await self._remove_unreferenced_after_commit(keys)
+        await self.release_files(keys)
         return len(photos)
 
-    async def _remove_unreferenced_after_commit(self, keys: set[str]) -> None:
+    async def release_files(self, keys: set[str]) -> None:
+        """Delete, once this transaction commits, those of ``keys`` that no photo row (of a
+        listing or of a draft) uses any more."""
         if not keys:
             return
         orphaned = keys - await self._referenced_among(keys)
@@ -398,13 +441,16 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         # Keys live in the JSON column: a text match finds the candidate rows on both backends
         # (keys are hex digits, slashes and ".webp": nothing LIKE treats specially), then the
         # exact check is made on the decoded JSON.
-        as_text = cast(Photo.variants, Text)
-        rows = await self.session.scalars(
-            select(Photo).where(or_(*(as_text.contains(key, autoescape=True) for key in sorted(keys))))
-        )
         used: set[str] = set()
-        for photo in rows:
-            used |= keys_of(photo) & keys
+        for model in (Photo, DraftPhoto):  # a draft's photo may share its files with a listing's
+            as_text = cast(model.variants, Text)
+            rows = await self.session.scalars(
+                select(model.variants).where(
+                    or_(*(as_text.contains(key, autoescape=True) for key in sorted(keys)))
+                )
+            )
+            for variants in rows:
+                used |= keys_in(variants) & keys
         return used
 
 
@@ -423,6 +469,39 @@ async def covers_of(session: AsyncSession, listing_ids: Iterable[uuid.UUID]) -> 
         select(Photo).join(ranked, ranked.c.id == Photo.id).where(ranked.c.rank == 1)
     )
     return {photo.listing_id: photo for photo in rows}
+
+
+# What a refused file looks like, by its first bytes, to name it in the refusal.
+_KNOWN_SIGNATURES: Final = (
+    (b"GIF8", "GIF"),
+    (b"%PDF", "PDF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"<?xml", "SVG/XML"),
+    (b"<svg", "SVG"),
+    (b"PK\x03\x04", "ZIP"),
+)
+
+
+def refusal_reason(refusal: UnacceptablePhoto, data: bytes) -> str:
+    """The pipeline's reason, said more precisely where the member can act on it: an empty file
+    is "fichier vide" (the pipeline knows it only as an unknown format), and an unknown format
+    names what the file seems to be."""
+    if not data:
+        return _("Fichier vide.")
+    if refusal.status_code != 415:
+        return str(refusal.detail)
+    head = data[:SNIFF_BYTES].lstrip()
+    seen = next((name for magic, name in _KNOWN_SIGNATURES if head.startswith(magic)), None)
+    if seen is None and head[4:8] == b"ftyp":
+        seen = _("vidéo")
+    if seen is None:  # never the name's extension: a renamed file is what its bytes say
+        seen = _("fichier non reconnu")
+    return _(
+        "Format non accepté : %(format)s. Formats acceptés : JPEG, PNG, WebP, HEIC/HEIF, AVIF.",
+        format=seen,
+    )
 
 
 async def _read_capped(source: PhotoSource) -> bytes:
