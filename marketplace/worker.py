@@ -33,6 +33,7 @@ from marketplace.listings import scheduled as listings_scheduled
 from marketplace.notifications import scheduled as notifications_scheduled
 from marketplace.operations import SessionFactory, sessions_for, transaction_in
 from marketplace.settings import Settings
+from marketplace.worker_election import WorkerLock, worker_lock_path
 
 log = logging.getLogger("marketplace.worker")
 
@@ -69,6 +70,8 @@ class Backoff:
 class WorkerOptions:
     clock: Callable[[], datetime.datetime] = utc_now
     backoff: Backoff = field(default_factory=Backoff)
+    # Embedded mode: how often a process whose sibling runs the worker checks whether it still does.
+    election_retry: datetime.timedelta = datetime.timedelta(seconds=5)
 
 
 class JobRuns:
@@ -222,15 +225,31 @@ async def run_worker(settings: Settings, once: bool = False, options: WorkerOpti
 
 @asynccontextmanager
 async def embedded_worker(app: Litestar) -> AsyncIterator[None]:
-    """Lifespan of the embedded mode: the worker runs beside the requests.
+    """Lifespan of the embedded mode: the worker runs beside the requests, in one process only.
 
-    It has its own engine on the same configuration rather than the app's: the SQLAlchemy
-    plugin's lifespan is entered after this one, so it would dispose the app's engine while the
-    worker is still stopping.
+    With several app processes (``marketplace run --workers N``) the one holding the worker lock
+    (``worker_election``) runs it; the others wait their turn. The worker has its own engine on
+    the same configuration rather than the app's: the SQLAlchemy plugin's lifespan is entered
+    after this one, so it would dispose the app's engine while the worker is still stopping.
     """
-    options = app.state.get(OPTIONS_STATE_KEY)
-    async with open_worker(app.state.settings, options=options) as worker, anyio.create_task_group() as tasks:
-        app.state[WORKER_STATE_KEY] = worker
-        tasks.start_soon(worker.run)
-        yield
-        tasks.cancel_scope.cancel()
+    settings: Settings = app.state.settings
+    options = app.state.get(OPTIONS_STATE_KEY) or WorkerOptions()
+    lock = WorkerLock(worker_lock_path(settings))
+    try:
+        async with open_worker(settings, options=options) as worker, anyio.create_task_group() as tasks:
+            app.state[WORKER_STATE_KEY] = worker
+            tasks.start_soon(_run_when_elected, worker, lock)
+            yield
+            tasks.cancel_scope.cancel()
+    finally:
+        lock.release()
+
+
+async def _run_when_elected(worker: Worker, lock: WorkerLock) -> None:
+    """Polls the lock (a file lock has no event to wait on), then runs the worker until cancelled."""
+    elected = lock.acquire()
+    while not elected:
+        await anyio.sleep(worker.options.election_retry.total_seconds())
+        elected = lock.acquire()
+    log.info("this process runs the embedded worker (lock %s)", lock.path)
+    await worker.run()

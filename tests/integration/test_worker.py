@@ -7,6 +7,7 @@ import dataclasses
 import datetime
 import logging
 import uuid
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -30,6 +31,7 @@ from marketplace.worker import (
     WorkerOptions,
     open_worker,
 )
+from marketplace.worker_election import WorkerLock
 from tests.stories import Board
 
 pytestmark = pytest.mark.anyio
@@ -155,3 +157,41 @@ async def test_a_failing_job_is_retried_with_backoff_while_the_others_go_on(
     assert worker.runs(steady).failures == 0
     logged = [record for record in caplog.records if record.name == "marketplace.worker"]
     assert [record.getMessage().split(" (")[0] for record in logged] == ["job test.flaky failed"] * 2
+
+
+def test_one_process_holds_the_worker_lock_until_it_lets_go(tmp_path: Path) -> None:
+    first, second = WorkerLock(tmp_path / "db.worker-lock"), WorkerLock(tmp_path / "db.worker-lock")
+    assert first.acquire()
+    assert not second.acquire()
+    first.release()
+    assert second.acquire()
+    second.release()
+
+
+async def test_several_app_processes_run_one_embedded_worker_and_another_takes_over(
+    settings: Settings,
+) -> None:
+    """``marketplace run --workers 2`` in embedded mode: two apps on one database, one worker;
+    when the process running it ends, the other one runs it."""
+    options = WorkerOptions(election_retry=datetime.timedelta(milliseconds=20))
+    apps = [create_app(dataclasses.replace(settings, run_worker_in_app=True)) for _ in range(2)]
+    for app in apps:
+        app.state[OPTIONS_STATE_KEY] = options
+    first_client = AsyncTestClient(app=apps[0], base_url="http://testserver.local")
+    await first_client.__aenter__()
+    first_running = True
+    try:
+        first: Worker = apps[0].state[WORKER_STATE_KEY]
+        with anyio.fail_after(PATIENCE_SECONDS):
+            await first.runs(expire_listings).wait_for_pass(after=0)
+        async with AsyncTestClient(app=apps[1], base_url="http://testserver.local"):
+            second: Worker = apps[1].state[WORKER_STATE_KEY]
+            await anyio.sleep(0.3)  # fifteen of its turns to try for the lock, all in vain
+            assert second.runs(expire_listings).passes == 0, "both processes ran the worker"
+            await first_client.__aexit__(None, None, None)  # that process ends
+            first_running = False
+            with anyio.fail_after(PATIENCE_SECONDS):
+                await second.runs(expire_listings).wait_for_pass(after=0)
+    finally:
+        if first_running:
+            await first_client.__aexit__(None, None, None)
