@@ -16,6 +16,7 @@ import datetime
 import enum
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -23,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
+from marketplace.accounts.models import User
 from marketplace.errors import Conflict
 from marketplace.favourites.models import Favourite
 from marketplace.listings.models import Listing, ListingStatus
@@ -66,6 +68,8 @@ def _still_readable(viewer: Viewer) -> list[ColumnElement[bool]]:
 
 
 class FavouriteService:
+    export_name = "favourites"  # its part of an account's export (privacy.service.AccountShare)
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -146,6 +150,20 @@ class FavouriteService:
             listings = {listing.id: listing for listing in found.unique()}
         items = [Kept(row.listing_id, row.created_at, listings.get(row.listing_id)) for row in rows]
         return items, await self.count(viewer.user_id)
+
+    async def export_of(self, user: User) -> list[dict[str, Any]]:
+        """What the member keeps aside, for their data export: the title only of what they may
+        still read (the listing is its author's; that they kept it, and when, is theirs)."""
+        items, _total = await self.kept(Viewer(user))
+        return [
+            {
+                "listing_id": str(item.listing_id),
+                "kept_at": item.kept_at.isoformat(),
+                "state": item.state.value,
+                "title": item.listing.title if item.listing is not None else None,
+            }
+            for item in items
+        ]
 
     async def forget(self, user_id: uuid.UUID) -> int:
         """Every favourite of the member goes (their account's deletion); how many there were."""

@@ -12,7 +12,8 @@ domain's service, in one transaction:
 - memberships go (``CommunityService.leave``; a last admin is asked to name another first);
 - the messages stay in the other neighbour's thread, their sender shown as "Ancien membre";
 - saved searches go (the alerts service), and so do notifications, their e-mails and
-  preferences; then the account itself is emptied
+  preferences, and what each ``AccountShare`` holds (favourites: the account row stays, so
+  their ON DELETE CASCADE does not fire); then the account itself is emptied
   (``UserService.erase``): tokens, links, address, name, password.
 """
 
@@ -23,8 +24,9 @@ import io
 import json
 import uuid
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import anyio.to_thread
 from sqlalchemy import or_, select
@@ -64,10 +66,25 @@ def _when(moment: datetime.datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+class AccountShare(Protocol):
+    """A domain's share of an account that this one does not import (favourites: a domain this
+    layer does not know, see tests/unit/test_architecture.py), handed in by
+    ``privacy/dependencies.py``: exported under ``export_name``, forgotten with the account."""
+
+    export_name: str
+
+    async def export_of(self, user: User) -> list[dict[str, Any]]: ...
+
+    async def forget(self, user_id: uuid.UUID) -> int: ...
+
+
 class PrivacyService:
-    def __init__(self, session: AsyncSession, storage: PhotoStorage) -> None:
+    def __init__(
+        self, session: AsyncSession, storage: PhotoStorage, shares: Sequence[AccountShare] = ()
+    ) -> None:
         self.session = session
         self.storage = storage
+        self.shares = shares
 
     async def _listings_of(self, user: User) -> list[Listing]:
         rows = await self.session.scalars(
@@ -114,6 +131,8 @@ class PrivacyService:
                 withdrawn += 1
             deleted_photos += await photos.delete_for_listing(listing.id)
         await NotificationService(self.session).forget(user.id)
+        for share in self.shares:
+            await share.forget(user.id)
         alerts = AlertService(self.session)
         for saved in await alerts.mine(user.id):
             await alerts.delete(saved)  # their matches go with them (ON DELETE CASCADE)
@@ -220,6 +239,7 @@ class PrivacyService:
                 for conversation in conversations
             ],
             "saved_searches": await self._saved_searches(user),
+            **{share.export_name: await share.export_of(user) for share in self.shares},
             "notifications": [
                 {
                     "event": notice.event,
