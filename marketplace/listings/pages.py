@@ -207,11 +207,14 @@ def in_form_order(errors: dict[str, str], fields: list[AttributeField]) -> dict[
 
 
 def refused_photo_message(filename: str, reason: str) -> str:
+    """The summary's line for a refused photo: the reason's first sentence (the whole of it is
+    beside the photo)."""
+    short = reason.split(". ", 1)[0].rstrip(".")
     return _(
         "La photo « %(file)s » est refusée (%(reason)s) : retirez-la, ou cochez « Publier sans "
         "cette photo ».",
         file=filename,
-        reason=reason.rstrip("."),
+        reason=short[:1].lower() + short[1:],
     )
 
 
