@@ -1,6 +1,6 @@
 """What makes the pages good to find, share and load: a description and the icons on every page,
 Open Graph tags for the listings of public groups (and none for members-only ones), compressed
-HTML, and live event streams left uncompressed."""
+public HTML and static files, and neither a signed-in page nor a live event stream compressed."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 
 from marketplace.app import create_app
 from marketplace.settings import Settings
-from tests.stories import Board, add_photo
+from tests.stories import PASSWORD, Board, add_photo
 
 pytestmark = pytest.mark.anyio
 
@@ -109,7 +109,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_html_is_compressed_and_tiny_answers_images_and_live_streams_are_not(
+async def test_public_html_is_compressed_but_not_a_session_page_a_tiny_answer_or_a_live_stream(
     board: Board, settings: Settings
 ) -> None:
     await board.community()
@@ -137,8 +137,19 @@ async def test_html_is_compressed_and_tiny_answers_images_and_live_streams_are_n
                 ("home", "/"),
                 ("health", "/health"),
                 ("icon", app.state.assets.url("icon-512.png")),
+                ("missing", "/nulle-part"),
             ):
                 answers[name] = await http.get(path, headers=gzip_only)
+            # A browser signed in with the login form: its session cookie rides on every request.
+            await http.get("/login")
+            signed_in = await http.post(
+                "/login",
+                data={"email": alice.email, "password": PASSWORD, "_csrf_token": http.cookies["csrftoken"]},
+            )
+            assert signed_in.status_code == 303, signed_in.text
+            answers["session home"] = await http.get("/", headers=gzip_only)
+            answers["session css"] = await http.get(app.state.assets.url("site.css"), headers=gzip_only)
+            http.cookies.clear()
             url = f"/conversations/{conversation['id']}/events"
             async with http.stream("GET", url, headers={**alice.headers, **gzip_only}) as stream:
                 stream_start["headers"] = stream.headers
@@ -154,6 +165,12 @@ async def test_html_is_compressed_and_tiny_answers_images_and_live_streams_are_n
     assert "accept-encoding" in home.headers["vary"].lower()
     assert "content-encoding" not in answers["health"].headers  # a few bytes: not worth a gzip header
     assert "content-encoding" not in answers["icon"].headers  # a PNG is compressed already
+    assert answers["missing"].status_code == 404 and "content-encoding" not in answers["missing"].headers
+    # A signed-in page holds the session's secrets beside what a request repeats (BREACH); the
+    # static files hold none.
+    assert "Se déconnecter" in answers["session home"].text
+    assert "content-encoding" not in answers["session home"].headers
+    assert answers["session css"].headers["content-encoding"] == "gzip"
     assert stream_start["headers"]["content-type"].startswith("text/event-stream")
     assert "content-encoding" not in stream_start["headers"]
     assert stream_start["first"].startswith(b"event: ready")  # at once, not held in a compressor
