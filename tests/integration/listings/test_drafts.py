@@ -151,7 +151,17 @@ async def test_a_refused_photo_blocks_the_publication_until_published_without_it
     assert half.status_code == 400 and refused_ids(half.text) == [gif_id, empty_id]
     assert f'<a href="#photo-{empty_id}">' in half.text and f'<a href="#photo-{gif_id}">' not in half.text
 
-    both = await post_form(client, alice, draft_id=draft_of(page), publish_without=[gif_id, empty_id])
+    # upload.js sends only the name of a file over 20 MB: it is refused as any other.
+    too_large = await client.post(
+        "/drafts/photos",
+        data={"draft_id": draft_of(page), "too_large": "VID_0001.jpg"},
+        headers={"x-csrftoken": alice["token"]},
+    )
+    assert too_large.status_code == 201 and "Fichier trop volumineux : 20 Mo au maximum." in too_large.text
+    (big_id,) = refused_ids(too_large.text)
+
+    everything = [gif_id, empty_id, big_id]
+    both = await post_form(client, alice, draft_id=draft_of(page), publish_without=everything)
     assert await photo_count(alice, both) == 1
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.stories import Board
+from tests.stories import Board, csrf_token, sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -180,3 +180,51 @@ async def test_draft_is_seen_by_its_author_only_until_published(board: Board) ->
     assert (await karim.get(f"/api/v1/listings/{draft['id']}")).status_code == 200
     mine = await nadia.get("/api/v1/me/listings")
     assert [item["id"] for item in mine.json()["items"]] == [draft["id"]]
+
+
+async def test_forms_sent_back_lead_with_an_error_summary_linking_each_field(
+    board: Board, client: Any
+) -> None:
+    await board.community()
+    nadia = await board.member("nadia")
+    listing = await board.listing(nadia)
+    token = await sign_in(client, nadia)
+
+    edit = await client.post(
+        f"/listings/{listing['id']}/edit",
+        data={
+            "_csrf_token": token,
+            "version": str(listing["version"]),
+            "kind": "sell",
+            "title": "L",
+            "category_id": await board.category_id("Maison"),
+            "price": "",
+        },
+    )
+    assert edit.status_code == 400
+    summary = edit.text.split("data-error-summary", 1)[1].split("</div>", 1)[0]
+    assert "Il y a un problème" in summary and 'role="alert"' in edit.text
+    assert summary.index('href="#title"') < summary.index('href="#price"')  # the form's order
+    assert 'aria-describedby="price-error"' in edit.text and 'value="L"' in edit.text
+
+    client.cookies.clear()
+    login = await client.post(
+        "/login", data={"_csrf_token": await csrf_token(client), "email": nadia.email, "password": "faux"}
+    )
+    assert login.status_code in (400, 401) and "Il y a un problème" in login.text
+    assert '<a href="#email">' in login.text and 'aria-describedby="email-error"' in login.text
+    assert f'value="{nadia.email}"' in login.text  # what was typed stays (never the password)
+
+    register = await client.post(
+        "/register",
+        data={
+            "_csrf_token": await csrf_token(client),
+            "email": "pas-une-adresse",
+            "display_name": "",
+            "password": "court",
+        },
+    )
+    assert register.status_code == 400
+    for field in ("email", "display_name", "password"):
+        assert f'<a href="#{field}">' in register.text
+    assert 'value="pas-une-adresse"' in register.text
