@@ -22,11 +22,13 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
-  // Only the current offline copy is kept: an older deploy's one is deleted.
+  // Only the current offline copy is kept: an older deploy's one is deleted. Navigation preload
+  // starts each page's request while the worker wakes up, rather than after.
   event.waitUntil(
     caches
       .keys()
       .then((names) => Promise.all(names.filter((name) => name !== CACHE).map((name) => caches.delete(name))))
+      .then(() => self.registration.navigationPreload && self.registration.navigationPreload.enable())
       .then(() => self.clients.claim())
   );
 });
@@ -37,7 +39,15 @@ self.addEventListener("fetch", (event) => {
     return; // forms and uploads go to the network untouched
   }
   if (request.mode === "navigate") {
-    event.respondWith(fetch(request).catch(() => caches.match(OFFLINE_URL, { cacheName: CACHE })));
+    event.respondWith(
+      (async () => {
+        try {
+          return (await event.preloadResponse) || (await fetch(request));
+        } catch {
+          return caches.match(OFFLINE_URL, { cacheName: CACHE }); // no network: the offline page
+        }
+      })()
+    );
     return;
   }
   const url = new URL(request.url);
