@@ -46,7 +46,7 @@ class FavouriteApi(Controller):
     @put(
         "/api/v1/listings/{listing_id:uuid}/favourite",
         operation_id="keepListing",
-        responses=errors(401, 404, 409),
+        responses=errors(400, 401, 404, 409),
         status_code=HTTP_200_OK,
     )
     async def keep(
@@ -58,7 +58,7 @@ class FavouriteApi(Controller):
     @delete(
         "/api/v1/listings/{listing_id:uuid}/favourite",
         operation_id="releaseListing",
-        responses=errors(401),
+        responses=errors(400, 401),
         status_code=HTTP_204_NO_CONTENT,
     )
     async def release(self, listing_id: uuid.UUID, user: User, favourites: FavouriteService) -> None:

@@ -179,7 +179,7 @@ class ListingApi(Controller):
     @post(
         "/{listing_id:uuid}/relist",
         operation_id="relistListing",
-        responses=errors(401, 403, 404, 409),
+        responses=errors(400, 401, 403, 404, 409),
         status_code=HTTP_200_OK,
     )
     async def relist(
