@@ -13,7 +13,7 @@
   safe without it: it only ever creates a draft for the member whose session it carries
   (nothing is published, nobody else sees it); the session cookie is SameSite=Lax, so a form on
   another site sends none; and a POST the browser says comes from another site
-  (``Sec-Fetch-Site``) is refused. A logged-out member is asked to log in, then to share again:
+  (``Sec-Fetch-Site``) is refused. A logged-out member is sent to log in, then to share again:
   keeping the photos of somebody without an account would let anybody store files here.
 """
 
@@ -26,11 +26,11 @@ from urllib.parse import urlencode
 import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
+from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_201_CREATED,
     HTTP_204_NO_CONTENT,
-    HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
 )
@@ -157,7 +157,7 @@ class DraftPhotoPages(Controller):
     @post("/share-target", request_max_body_size=FORM_BODY_LIMIT, exclude_from_csrf=True)
     async def share(
         self, request: Request[Any, Any, Any], viewer: Viewer, drafts: DraftService
-    ) -> Template | Redirect | Response[str]:
+    ) -> Redirect | Response[str]:
         """What the phone shares (title, text, url, photos) into a new draft, then the form."""
         if (request.headers.get("sec-fetch-site") or "").lower() in FOREIGN_ORIGINS:
             return _plain(HTTP_403_FORBIDDEN, _("Ce partage ne vient pas de ce site : il est refusé."))
@@ -176,7 +176,7 @@ class DraftPhotoPages(Controller):
         }
         try:
             if viewer.user is None:
-                return self._log_in_first(prefill["title"])
+                return self._log_in_first(request, prefill["title"])
             draft = await drafts.start(viewer.user, prefill=prefill)
             # Each file's verdict shows beside it in the form.
             await drafts.add(draft, files[:MAX_PHOTOS_PER_LISTING])
@@ -185,16 +185,16 @@ class DraftPhotoPages(Controller):
         return see_other(f"/listings/new?{urlencode({'draft': str(draft.id)})}")
 
     @staticmethod
-    def _log_in_first(title: str) -> Template:
+    def _log_in_first(request: Request[Any, Any, Any], title: str) -> Redirect:
+        # To the login page itself (a 303): this answer, outside the CSRF check, sets no token,
+        # so a login form drawn here could not be sent.
         after = "/listings/new" + (f"?{urlencode({'title': title})}" if title else "")
-        return render(
-            "accounts/login.html",
-            status_code=HTTP_401_UNAUTHORIZED,
-            form={},
-            error=None,
-            next_url=after,
-            notice=_(
+        flash(
+            request,
+            _(
                 "Connectez-vous pour publier ces photos, puis partagez-les à nouveau depuis votre "
                 "téléphone : elles ne sont gardées que pour un membre connecté."
             ),
+            category="warning",
         )
+        return see_other(f"/login?{urlencode({'next': after})}")
