@@ -2,7 +2,7 @@
 (1280×800): the home page, the groups, a group's page and its about page, search with results and
 with none, a listing, the posting and editing forms, the account's pages, conversations,
 notifications, alerts, the moderators' and admins' pages, the link pages of e-mails, the offline
-page and the 404 page.
+page (as the service worker shows it, the network cut) and the 404 page.
 
 The story (a group run by its admin, a neighbour who asks for a listing and reports another, a
 saved search) is set up through the command line and the API; the pages are then visited in one
@@ -175,11 +175,12 @@ ANONYMOUS: list[Visit] = [
     ("accounts/follow_link.html", "follow a link", lambda s: "/account/verify/lien-de-test"),
     ("accounts/link_invalid.html", "expired link", lambda s: "/password/reset/perime"),
     ("notifications/link.html", "bad e-mail link", lambda s: "/notifications/relist/perime"),
-    ("offline.html", "offline", lambda s: "/offline"),
     ("accounts/forgot.html", "forgot password", lambda s: "/password/forgot"),
 ]
 # Reached by sending the form of the last page above (reset_link), then by the mailed link.
 AFTER_FORGOT = ["accounts/check_mail.html", "accounts/reset.html"]
+# Shown by the service worker when a page cannot load for want of a network.
+OFFLINE = "offline.html"
 
 SIGNED_IN: list[Visit] = [
     ("home.html", "home", lambda s: "/"),
@@ -243,7 +244,7 @@ def page_templates() -> set[str]:
 
 
 def visited_templates() -> set[str]:
-    return {template.split("#")[0] for template, _, _ in ANONYMOUS + SIGNED_IN} | set(AFTER_FORGOT)
+    return {template.split("#")[0] for template, _, _ in ANONYMOUS + SIGNED_IN} | {*AFTER_FORGOT, OFFLINE}
 
 
 def test_every_page_template_is_visited_or_says_why_not() -> None:
@@ -299,6 +300,15 @@ def test_every_page_has_no_axe_violation(
     story.paths["reset"] = reset_link(story, page)  # sends the form of the last page
     check(AFTER_FORGOT[0], "check your mail")
     visit(AFTER_FORGOT[1], "new password", story.paths["reset"])
+
+    # The pages above registered the service worker (static/install.js): without a network, a
+    # page that cannot load shows the offline page it keeps.
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    screen_context.set_offline(True)
+    page.goto(f"{story.server.url}/communities/{SLUG}")
+    assert page.locator("h1").inner_text() == "Vous êtes hors ligne"
+    check(OFFLINE, "offline, from the service worker")
+    screen_context.set_offline(False)
 
     screen_context.add_cookies(signed_in)
     story.indexed()
