@@ -91,7 +91,7 @@ class DraftPhotoPages(Controller):
     async def upload(
         self, request: Request[Any, Any, Any], user: User, viewer: Viewer, drafts: DraftService
     ) -> Template | Response[str]:
-        """One photo into the member's draft (``draft_id``, or a new draft when blank).
+        """One photo into the member's draft (``draft_id``, or a new draft when blank or gone).
 
         ``too_large`` instead of a file names a file the browser found over 20 MB and did not
         send: it is kept as refused, so that the form knows of it as of any other refusal."""
@@ -99,8 +99,9 @@ class DraftPhotoPages(Controller):
         files = uploaded_files(form)
         data = form.dict()
         try:
-            draft_id = text(data, "draft_id")
-            draft = await drafts.own(viewer, draft_id) if draft_id else await drafts.start(user)
+            # A draft that is not (or no longer) the member's, as after publishing then going
+            # back to the form: a new one, rather than a refusal of the photo just chosen.
+            draft = await drafts.own_or_none(viewer, text(data, "draft_id")) or await drafts.start(user)
             if files:
                 upload = await drafts.add(draft, files[:1])
             elif text(data, "too_large"):

@@ -131,9 +131,9 @@ async def test_with_javascript_photos_uploaded_at_once_outlive_a_validation_erro
 
     fixed = await post_form(client, alice, kind="sell", price="5", draft_id=draft_id)
     assert await photo_count(alice, fixed) == 2
-    # The draft went with the publication: its id names nothing any more.
+    # The draft went with the publication: a photo chosen in the same form again starts another.
     again = await js_upload(client, alice, GOOD, draft_id)
-    assert again.status_code == 404
+    assert again.status_code == 201 and again.headers["x-draft-id"] != draft_id
 
 
 async def test_a_refused_photo_blocks_the_publication_until_published_without_it(alice, client):
@@ -196,7 +196,8 @@ async def test_a_draft_is_its_authors_only(alice, board, client):
     assert (await client.get(f"/listings/new?draft={draft_id}")).text.count("/drafts/photos/") == 0
     deleted = await client.post(f"/drafts/photos/{photo_id}/delete", headers={"x-csrftoken": bob_token})
     assert deleted.status_code == 404
-    assert (await js_upload(client, bob_story, OTHER, draft_id)).status_code == 404
+    into_alices = await js_upload(client, bob_story, OTHER, draft_id)
+    assert into_alices.status_code == 201 and into_alices.headers["x-draft-id"] != draft_id  # his own
     own_listing = await post_form(client, bob_story, draft_id=draft_id)
     assert await photo_count(bob_story, own_listing) == 0  # Alice's photos did not move
 
