@@ -32,6 +32,7 @@ from marketplace.jobs import Job, registry
 from marketplace.listings import scheduled as listings_scheduled
 from marketplace.notifications import scheduled as notifications_scheduled
 from marketplace.operations import SessionFactory, sessions_for, transaction_in
+from marketplace.photos import scheduled as photos_scheduled
 from marketplace.settings import Settings
 from marketplace.worker_election import WorkerLock, worker_lock_path
 
@@ -44,6 +45,7 @@ SCHEDULED = (
     exchanges_scheduled,
     notifications_scheduled,
     alerts_scheduled,
+    photos_scheduled,
 )
 
 # Keys of ``app.state`` in embedded mode: options set before startup (tests), the running worker.

@@ -34,6 +34,8 @@ from marketplace.discovery.queries import (
 )
 from marketplace.discovery.results import SearchHit, SearchResults, facet_labels, results_out
 from marketplace.listings.models import ListingKind
+from marketplace.photos.display import PhotoView
+from marketplace.photos.service import covers_of
 from marketplace.web.formats import money
 from marketplace.web.i18n import N_
 from marketplace.web.i18n import gettext as _
@@ -241,6 +243,14 @@ def filter_chips(path: str, state: dict[str, Any], groups: list[dict[str, Any]])
     return chips
 
 
+async def hit_covers(session: AsyncSession, hits: list[SearchHit]) -> dict[str, PhotoView]:
+    """The covers of the hits, drawn from their three variants (one query for the page). The hits
+    were read through the visibility rule, so their photos may be shown."""
+    titles = {hit.id: hit.title for hit in hits}
+    covers = await covers_of(session, [uuid.UUID(hit.id) for hit in hits])
+    return {str(key): PhotoView.of(photo, titles[str(key)]) for key, photo in covers.items()}
+
+
 async def search_context(
     request: Request[Any, Any, Any],
     viewer: Viewer,
@@ -284,6 +294,7 @@ async def search_context(
             return context, 503
         result = await database_result(session, query)
     results: SearchResults = await results_out(session, result, scope, query.page, query.per_page)
+    context["covers"] = await hit_covers(session, results.hits)
     labels = await facet_labels(session, results.facets)
     scope_names = {item.slug: item.name for item in scope.readable.values()}
     if community is not None:
