@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from marketplace.operations import transaction
 from marketplace.photos.drafts import DRAFT_LIFETIME, MAX_DRAFTS_PER_MEMBER
+from marketplace.photos.gc import collect
 from marketplace.photos.models import DraftPhoto, PhotoDraft
 from marketplace.photos.scheduled import expire_drafts
 from tests.integration.photos.conftest import make_image, photo_bytes, stored_files
@@ -217,6 +218,8 @@ async def test_drafts_are_few_per_member_and_go_after_a_week(alice, app, client)
         kept = set(map(str, await session.scalars(select(PhotoDraft.id))))
     assert len(kept) == MAX_DRAFTS_PER_MEMBER and ids[0] not in kept  # the oldest made room
     files_before = stored_files(media_root)
+    async with transaction(settings) as session:  # the media GC counts a draft's files as used
+        assert (await collect(session, media_root, min_age=datetime.timedelta(0))).orphans == []
 
     async with transaction(settings) as session:
         await session.execute(
