@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from litestar import Controller, get
 from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
@@ -14,6 +15,8 @@ from marketplace.errors import NotFound
 from marketplace.moderation.overview import APPLICANTS_SHOWN, overview_of, waiting_counts
 from marketplace.web.i18n import gettext as _
 from marketplace.web.templating import render
+
+STOP_POLLING = 286  # https://htmx.org/docs/#polling
 
 
 class ModerationOverviewPages(Controller):
@@ -29,4 +32,8 @@ class ModerationOverviewPages(Controller):
 
     @get("/moderation/badge")
     async def badge(self, viewer: Viewer, db_session: AsyncSession) -> Template:
-        return render("moderation/_badge.html", overview=await waiting_counts(db_session, viewer))
+        overview = await waiting_counts(db_session, viewer)
+        # Somebody who moderates nothing gets an empty badge with htmx's "stop polling" status
+        # (286): most members would otherwise ask again every minute for nothing.
+        status = HTTP_200_OK if overview.moderates else STOP_POLLING
+        return render("moderation/_badge.html", overview=overview, status_code=status)
