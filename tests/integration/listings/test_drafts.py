@@ -17,7 +17,7 @@ from marketplace.photos.drafts import DRAFT_LIFETIME, MAX_DRAFTS_PER_MEMBER
 from marketplace.photos.gc import collect
 from marketplace.photos.models import DraftPhoto, PhotoDraft
 from marketplace.photos.scheduled import expire_drafts
-from tests.integration.photos.conftest import make_image, photo_bytes, stored_files
+from tests.integration.photos.conftest import make_image, photo_bytes, raw_png, stored_files
 from tests.stories import sign_in
 
 pytestmark = pytest.mark.anyio
@@ -33,6 +33,7 @@ GOOD = ("IMG_0001.jpg", picture(10), "image/jpeg")
 OTHER = ("IMG_0002.jpg", picture(200), "image/jpeg")
 GIF = ("vacances.gif", photo_bytes("GIF", size=(40, 30)), "image/gif")
 EMPTY = ("vide.jpg", b"", "image/jpeg")
+HUGE = ("panorama.png", raw_png(10_000, 8_000, 2, 8, b"\x00" * 64), "image/png")  # 80 megapixels
 
 
 @pytest.fixture
@@ -138,18 +139,18 @@ async def test_with_javascript_photos_uploaded_at_once_outlive_a_validation_erro
 
 
 async def test_a_refused_photo_blocks_the_publication_until_published_without_it(alice, client):
-    response = await post_form(client, alice, [GIF, GOOD, EMPTY])
+    response = await post_form(client, alice, [GIF, GOOD, EMPTY, HUGE])
 
     assert response.status_code == 400
     assert await published(alice) == []  # not published without the photos, as it used to be
     page = response.text
-    assert "Format non accepté : GIF." in page and "Fichier vide." in page
-    gif_id, empty_id = refused_ids(page)
+    assert "Format non accepté : GIF." in page and "Fichier vide." in page and "Image trop grande" in page
+    gif_id, empty_id, huge_id = refused_ids(page)
     assert f'<a href="#photo-{gif_id}">' in page and f'aria-describedby="photo-{gif_id}-error"' in page
     assert "Publier sans cette photo" in page and len(thumbnails(page)) == 1
 
     half = await post_form(client, alice, draft_id=draft_of(page), publish_without=[gif_id])
-    assert half.status_code == 400 and refused_ids(half.text) == [gif_id, empty_id]
+    assert half.status_code == 400 and refused_ids(half.text) == [gif_id, empty_id, huge_id]
     assert f'<a href="#photo-{empty_id}">' in half.text and f'<a href="#photo-{gif_id}">' not in half.text
 
     # upload.js sends only the name of a file over 20 MB: it is refused as any other.
@@ -161,7 +162,7 @@ async def test_a_refused_photo_blocks_the_publication_until_published_without_it
     assert too_large.status_code == 201 and "Fichier trop volumineux : 20 Mo au maximum." in too_large.text
     (big_id,) = refused_ids(too_large.text)
 
-    everything = [gif_id, empty_id, big_id]
+    everything = [gif_id, empty_id, huge_id, big_id]
     both = await post_form(client, alice, draft_id=draft_of(page), publish_without=everything)
     assert await photo_count(alice, both) == 1
 
