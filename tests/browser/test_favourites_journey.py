@@ -57,6 +57,11 @@ def test_keep_aside_relist_and_come_back_to_a_members_only_link(
     neighbour.get_by_role("button", name="☆ Garder de côté").click()
     neighbour.get_by_role("button", name="Retirer de mes favoris").wait_for()
     assert neighbour.url == listing_url  # swapped in place, no new page
+    # Sharing: no share sheet on a desktop-like browser, so "Copier le lien" copies it.
+    neighbour.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    neighbour.get_by_role("button", name="Copier le lien").click()
+    neighbour.get_by_text("Lien copié.").wait_for()
+    assert neighbour.evaluate("navigator.clipboard.readText()") == listing_url
     screenshot(neighbour, "favourites-1-kept")
     neighbour.get_by_role("link", name="Mes favoris").first.click()
     neighbour.wait_for_url(re.compile(r"/favoris$"))
