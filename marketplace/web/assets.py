@@ -5,11 +5,16 @@ phone on a slow line loads the styles once, and a new deploy changes the names. 
 (``/static/site.css``) keeps working with a short cache, for whatever still links to it. The
 hashes are computed once at start-up: a file changed under a running server keeps its old name
 until the next start (``marketplace run`` restarts on deploy).
+
+A fingerprint this process did not give out (another process of a rolling deploy, newer or
+older, drew the page) is answered with the file as it is here, under the short cache: the page
+keeps its styles, and nothing wrong is kept for a year.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
@@ -23,6 +28,7 @@ from litestar.static_files.base import StaticFiles
 FINGERPRINT_LENGTH = 12
 IMMUTABLE = CacheControlHeader(public=True, max_age=365 * 24 * 3600, immutable=True)
 SHORT = CacheControlHeader(public=True, max_age=300)
+FINGERPRINTED_NAME = re.compile(rf"^(?P<stem>.+)\.[0-9a-f]{{{FINGERPRINT_LENGTH}}}(?P<suffix>\.[^./]+)$")
 
 
 def fingerprinted(name: str, digest: str) -> str:
@@ -72,6 +78,9 @@ class StaticAssets:
             original = self.by_fingerprint.get(name)
             if original is not None:
                 return await immutable.handle(path=original, is_head_response=is_head_response)
+            other_version = FINGERPRINTED_NAME.match(name)
+            if other_version and other_version["stem"] + other_version["suffix"] in self.by_name:
+                name = other_version["stem"] + other_version["suffix"]
             return await short.handle(path=name, is_head_response=is_head_response)
 
         @get("/{file_path:path}", name="static")
