@@ -219,6 +219,37 @@ class DraftService:
         await self._drop(self.session, stale)
         return len(stale)
 
+    # --- the account's share (privacy: export and erasure) ------------------------------------------
+
+    export_name = "brouillons_de_photos"
+
+    async def export_of(self, user: User) -> list[dict[str, Any]]:
+        """The member's drafts as their export shows them (the files are not in it: drafts last
+        a week, and their accepted photos are those of the listing they become)."""
+        drafts = list(
+            await self.session.scalars(
+                select(PhotoDraft).where(PhotoDraft.author_id == user.id).order_by(PhotoDraft.created_at)
+            )
+        )
+        return [
+            {
+                "id": str(draft.id),
+                "created_at": draft.created_at.isoformat(),
+                "shared": dict(draft.prefill or {}),
+                "photos": [
+                    {"file": photo.filename, "refused": photo.refusal or None}
+                    for photo in await self.photos_of(draft)
+                ],
+            }
+            for draft in drafts
+        ]
+
+    async def forget(self, user_id: uuid.UUID) -> int:
+        """Delete every draft of ``user_id`` (their account goes), in the caller's transaction."""
+        ids = list(await self.session.scalars(select(PhotoDraft.id).where(PhotoDraft.author_id == user_id)))
+        await self._drop(self.session, ids)
+        return len(ids)
+
     # --- publishing (in the request's transaction) -------------------------------------------------
 
     def refused(

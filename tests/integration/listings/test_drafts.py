@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 
+from marketplace.accounts.models import User
 from marketplace.operations import transaction
-from marketplace.photos.drafts import DRAFT_LIFETIME, MAX_DRAFTS_PER_MEMBER
+from marketplace.photos.dependencies import storage_for
+from marketplace.photos.drafts import DRAFT_LIFETIME, MAX_DRAFTS_PER_MEMBER, DraftService
 from marketplace.photos.gc import collect
 from marketplace.photos.models import DraftPhoto, PhotoDraft
 from marketplace.photos.scheduled import expire_drafts
@@ -239,4 +242,15 @@ async def test_drafts_are_few_per_member_and_go_after_a_week(alice, app, client)
         assert list(map(str, await session.scalars(select(PhotoDraft.id)))) == [ids[-1]]
         assert await session.scalar(select(func.count(DraftPhoto.id))) == 1
     assert len(stored_files(media_root)) < len(files_before)  # their files went with them
+
     assert (await client.get(f"/listings/new?draft={ids[-1]}&community={SLUG}")).text.count("/thumb/") == 1
+
+    # The account's share: in its export, and gone with it (privacy/service.py's AccountShare).
+    async with transaction(settings) as session:
+        drafts = DraftService(session, storage=storage_for(settings))
+        user = await session.get(User, uuid.UUID(alice["person"].id))
+        assert user is not None
+        (exported,) = await drafts.export_of(user)
+        assert exported["id"] == ids[-1] and exported["photos"] == [{"file": "p5.jpg", "refused": None}]
+        assert await drafts.forget(user.id) == 1
+    assert stored_files(media_root) == set()
