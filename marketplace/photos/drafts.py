@@ -207,6 +207,13 @@ class DraftService:
             await PhotoService(session=session, storage=self.storage).release_files(keys)
         return await self.own(viewer, draft_id)
 
+    async def expired_count(self, now: datetime.datetime) -> int:
+        """How many drafts ``expire`` would remove now."""
+        total = await self.session.scalar(
+            select(func.count(PhotoDraft.id)).where(PhotoDraft.touched_at <= now - DRAFT_LIFETIME)
+        )
+        return int(total or 0)
+
     async def expire(self, now: datetime.datetime) -> int:
         """Remove every draft untouched for ``DRAFT_LIFETIME`` (the worker's job); how many.
 

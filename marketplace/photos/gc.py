@@ -4,7 +4,8 @@ Orphans appear when a process dies between a commit and the removal of files (de
 removes its files after the commit), when an upload is refused after its files were written
 (the 11th photo racing another), when a listing row is deleted by a cascade, or when a save is
 interrupted (a ``.tmp-`` file). The files of drafts (``photos/drafts.py``) are referenced: their
-rows go with the draft, after a week at most (``photos/scheduled.py``).
+rows go with the draft, after a week at most (``photos/scheduled.py``, or this collector's
+``--apply``, which removes the abandoned drafts first).
 
 Only files older than ``min_age`` (an hour by default) are taken, as ``git gc`` spares young
 loose objects: an upload writes its files before the row that refers to them is committed, so
@@ -28,8 +29,10 @@ import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketplace.photos.drafts import DraftService
 from marketplace.photos.models import DraftPhoto, Photo
 from marketplace.photos.service import keys_in
+from marketplace.photos.storage import LocalDirectoryStorage
 
 TEMP_PREFIX: Final = ".tmp-"
 VARIANT_KEY: Final = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.webp")
@@ -55,6 +58,9 @@ class Collection:
     """Unreferenced but recent: perhaps an upload in progress, left for a later pass."""
     removed: int = 0
     applied: bool = False
+    abandoned_drafts: int = 0
+    """Drafts of the posting form untouched for a week (``photos/drafts.py``): removed with
+    ``apply``, their files then collected like any other orphan."""
 
     @property
     def orphan_bytes(self) -> int:
@@ -75,6 +81,11 @@ class Collection:
             lines.append(
                 f"Fichiers récents non référencés laissés en place : {len(self.young)} "
                 "(un envoi est peut-être en cours)."
+            )
+        if self.abandoned_drafts:
+            done = "supprimés" if self.applied else "à supprimer"
+            lines.append(
+                f"Brouillons de photos abandonnés depuis une semaine, {done} : {self.abandoned_drafts}."
             )
         if self.applied:
             lines.append(f"Supprimés : {self.removed}.")
@@ -152,11 +163,17 @@ async def collect(
     min_age: datetime.timedelta = DEFAULT_MIN_AGE,
     now: float | None = None,
 ) -> Collection:
-    """Find the orphans under ``root`` (and remove them if ``apply``): a dry run by default."""
+    """Find the orphans under ``root`` (and remove them if ``apply``): a dry run by default.
+
+    Abandoned drafts go first (with ``apply``), as the worker's job would remove them: the GC
+    then also cleans up where no worker runs that job."""
+    moment = time.time() if now is None else now
+    drafts = DraftService(session, storage=LocalDirectoryStorage(root))
+    when = datetime.datetime.fromtimestamp(moment, datetime.UTC)
+    abandoned = await (drafts.expire(when) if apply else drafts.expired_count(when))
     files = await anyio.to_thread.run_sync(list_files, root)
-    collection = classify(
-        files, await referenced_keys(session), now=time.time() if now is None else now, min_age=min_age
-    )
+    collection = classify(files, await referenced_keys(session), now=moment, min_age=min_age)
+    collection.abandoned_drafts = abandoned
     if apply:
         await anyio.to_thread.run_sync(remove, collection)
     return collection

@@ -233,6 +233,9 @@ async def test_drafts_are_few_per_member_and_go_after_a_week(alice, app, client)
                 touched_at=datetime.datetime.now(datetime.UTC) - DRAFT_LIFETIME - datetime.timedelta(hours=1)
             )
         )
+    async with transaction(settings) as session:  # `marketplace media gc` reports them too
+        report = await collect(session, media_root, min_age=datetime.timedelta(0))
+        assert report.abandoned_drafts == MAX_DRAFTS_PER_MEMBER - 1 and report.orphans == []
     async with transaction(settings) as session:
         assert (
             await expire_drafts.work(session, datetime.datetime.now(datetime.UTC))
