@@ -21,7 +21,7 @@ LONG_WORD = "Anticonstitutionnellementextraordinairementinterminablement"  # 60 
 
 # The interactive elements of the page, and for a box to tick its label (what a finger taps),
 # that are smaller than 44 px high; links inside a sentence are exempt, as WCAG's target size
-# criterion exempts them.
+# criterion exempts them, but not a paragraph's only link ("← Retour au groupe").
 SMALL_TARGETS = """() => {
   const small = [];
   const tappable = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
@@ -31,7 +31,8 @@ SMALL_TARGETS = """() => {
     const box = target.getBoundingClientRect();
     if (box.width <= 1 || box.height <= 1) continue;  // not shown, or visually hidden
     const inSentence = target.matches('a') && target.closest('p, li, dd, td, blockquote, small')
-      && !target.closest('nav, .actions, .pagination, .chips, .listing-card');
+      && !target.closest('nav, .actions, .pagination, .chips, .listing-card')
+      && !target.matches('p > a:only-child');
     const name = target.innerText || target.name;
     if (!inSentence && box.height < 44) small.push(`${target.tagName} "${name}" ${Math.round(box.height)}px`);
   }
