@@ -160,11 +160,15 @@ async def test_a_relisted_listing_is_found_again(
     index = memory_index
     await board.community()
     nadia = await board.member("nadia")
-    listing = await board.listing(nadia, title="Poussette canne")
-    await move(nadia, listing, "withdrawn")
+    # Done (relisted by relist.py itself) and withdrawn (through the life cycle's own move).
+    done = await board.listing(nadia, title="Poussette canne")
+    withdrawn = await board.listing(nadia, title="Chaise haute")
+    await move(nadia, done, "done")
+    await move(nadia, withdrawn, "withdrawn")
     await indexed(app)
-    assert listing["id"] not in index.documents
-    ok(await relist(nadia, listing))
+    assert done["id"] not in index.documents and withdrawn["id"] not in index.documents
+    ok(await relist(nadia, done))
+    ok(await relist(nadia, withdrawn))
     drained = await indexed(app)
     assert not drained.failed
-    assert index.documents[listing["id"]]["status"] == "available"
+    assert index.documents[done["id"]]["status"] == index.documents[withdrawn["id"]]["status"] == "available"
