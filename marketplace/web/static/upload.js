@@ -65,9 +65,9 @@
         reader.onload = function () {
           var image = element("img");
           image.alt = "";
-          image.src = reader.result;
+          image.onload = function () { item.preview = reader.result; };
           image.onerror = function () { image.remove(); }; // HEIC: the browser cannot draw it
-          item.preview = reader.result;
+          image.src = reader.result;
           thumb.textContent = "";
           thumb.appendChild(image);
           thumb.classList.remove("refused-file");
