@@ -88,6 +88,10 @@ async def test_pages_have_a_description_and_icons_and_a_public_listing_shares_it
     cover = await client.get(og["og:image"].removeprefix(base))
     assert cover.status_code == 200 and cover.headers["content-type"] == "image/webp"
 
+    bare = await board.listing(alice, "vide-grenier", title="Tabouret", kind="give")  # no photo
+    og = head_of((await client.get(f"/listings/{bare['id']}")).text).properties
+    assert og["og:image"] == base + client.app.state.assets.url("icon-512.png")  # the site's icon
+
 
 async def test_members_only_listing_has_no_open_graph_tags(
     board: Board, client: AsyncTestClient[Litestar]
