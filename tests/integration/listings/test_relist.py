@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import html
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from litestar import Litestar
 
 from marketplace.indexing.index import use_search_index
 from marketplace.listings.service import ListingService
+from marketplace.notifications.compose import relist_token
 from marketplace.operations import transaction
 from marketplace.settings import SearchSettings, Settings
 from tests.integration.discovery.conftest import indexed
@@ -172,3 +175,31 @@ async def test_a_relisted_listing_is_found_again(
     drained = await indexed(app)
     assert not drained.failed
     assert index.documents[done["id"]]["status"] == index.documents[withdrawn["id"]]["status"] == "available"
+
+
+async def test_the_expiry_emails_link_relists_through_the_same_rules(
+    board: Board, app: Litestar, client: Any
+) -> None:
+    await board.community()
+    root = await board.root()
+    ok(await root.patch(f"/api/v1/communities/{SLUG}", json={"max_active_listings": 1}))
+    nadia = await board.member("nadia")
+    first = await board.listing(nadia, title="Lampe de chevet")
+    await move(nadia, first, "withdrawn")
+    second = await board.listing(nadia, title="Chaise pliante")
+    secret = app.state.settings.security.secret_key
+
+    def link(listing: dict[str, Any]) -> str:
+        return f"/notifications/relist/{relist_token(secret, uuid.UUID(listing['id']), uuid.UUID(nadia.id))}"
+
+    refused = await client.post(link(first))
+    posted = await board.post(nadia, title="Table basse")
+    assert refused.status_code == 409 and posted.json()["detail"] in html.unescape(refused.text)
+    # One given away since the e-mail is not put back online by its old link (its page's button does).
+    await move(nadia, second, "done")
+    given = await client.post(link(second))
+    assert given.status_code == 409 and "plus en ligne" in html.unescape(given.text)
+    assert ok(await nadia.get(f"/api/v1/listings/{second['id']}"))["status"] == "done"
+    # Room again: the link relists the withdrawn one.
+    assert (await client.post(link(first))).status_code == 200
+    assert ok(await nadia.get(f"/api/v1/listings/{first['id']}"))["status"] == "available"
