@@ -21,6 +21,7 @@ from marketplace.accounts.service import UserService
 from marketplace.communities.models import Community
 from marketplace.communities.service import CommunityService
 from marketplace.db.config import alchemy_config
+from marketplace.db.statistics import refresh_statistics
 from marketplace.errors import NotFound
 from marketplace.listings.importer import ImportReport, import_listings
 from marketplace.photos.gc import DEFAULT_MIN_AGE, Collection, collect
@@ -83,13 +84,15 @@ async def import_listings_file(
 ) -> ImportReport:
     lines = file.read_text(encoding="utf-8").splitlines()  # noqa: ASYNC240 (a CLI command, nothing else waits)
     async with transaction(settings) as session:
-        return await import_listings(
+        report = await import_listings(
             session,
             lines,
             default_author_email=author_email,
             create_communities=create_communities,
             listing_lifetime_days=settings.listing_lifetime_days,
         )
+        await refresh_statistics(session)  # the tables have changed most: the planner must know
+        return report
 
 
 async def collect_media(

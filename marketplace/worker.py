@@ -26,6 +26,7 @@ import anyio
 from litestar import Litestar
 
 from marketplace.alerts import scheduled as alerts_scheduled
+from marketplace.db import statistics as db_statistics
 from marketplace.exchanges import scheduled as exchanges_scheduled
 from marketplace.indexing import scheduled as indexing_scheduled
 from marketplace.jobs import Job, registry
@@ -40,6 +41,7 @@ log = logging.getLogger("marketplace.worker")
 
 # The domains whose jobs the worker runs: importing a scheduled module registers its jobs.
 SCHEDULED = (
+    db_statistics,
     listings_scheduled,
     indexing_scheduled,
     exchanges_scheduled,

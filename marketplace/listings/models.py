@@ -46,6 +46,8 @@ class Listing(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "ref", name="uq_listing_community_ref"),
         Index("ix_listing_browse", "community_id", "status", "published_at"),
+        # The newest first across groups (the home page): read until enough are found.
+        Index("ix_listing_newest", "published_at", "id"),
     )
 
     community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))

@@ -118,9 +118,17 @@ class ListingReads(SQLAlchemyAsyncRepositoryService[Listing]):
 
     async def latest(self, viewer: Viewer, limit: int = 8) -> list[Listing]:
         """The newest findable listings of every community ``viewer`` may read (the home page)."""
-        rows = await self.repository.get_many(
-            findable(), readable(viewer), *NEWEST_PUBLISHED, LimitOffset(limit=limit, offset=0), uniquify=True
+        # The ids first, then their rows with what the cards show: alone, the ids' query lets
+        # the planner read the newest-first index until enough are found (most listings one
+        # may read are on offer); joined with the eager loads, SQLite took the group-and-status
+        # index and sorted every listing on offer (98 ms at 100,000 listings, bench/scale.py).
+        newest = (
+            select(Listing.id)
+            .where(findable(), readable(viewer))
+            .order_by(Listing.published_at.desc(), Listing.id.desc())
+            .limit(limit)
         )
+        rows = await self.repository.get_many(Listing.id.in_(newest), *NEWEST_PUBLISHED, uniquify=True)
         return list(rows)
 
     async def of_author(

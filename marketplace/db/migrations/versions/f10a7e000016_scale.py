@@ -19,8 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('listing', schema=None) as batch_op:
+        batch_op.create_index('ix_listing_newest', ['published_at', 'id'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('listing', schema=None) as batch_op:
+        batch_op.drop_index('ix_listing_newest')
