@@ -278,11 +278,15 @@ def measure(environment: dict[str, str], directory: Path, rounds: int) -> None:
     print(f"  deep / first p50: group page {group}, browse API {api}")
 
 
-def run(database: str, database_url: str | None, count: int, rounds: int) -> None:
+def run(database: str, database_url: str | None, count: int, rounds: int, keep: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as scratch:
-        directory = Path(scratch)
+        directory = keep or Path(scratch)
         environment = app_environment(directory, database_url, MARKETPLACE_EMBEDDED_WORKER="false")
         print(f"\n{database}: {count:,} listings")
+        if keep and (directory / "listings.jsonl").exists():
+            print(f"  set up already in {keep}")
+            measure(environment, directory, rounds)
+            return
         accounts_and_groups(environment)
         source = directory / "listings.jsonl"
         source.write_text("\n".join(listing_lines(count)) + "\n", encoding="utf-8")
@@ -303,16 +307,19 @@ def main() -> None:
     parser.add_argument("--listings", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--keep", type=Path, help="SQLite only: set up in this directory once, measure it again next time"
+    )
     arguments = parser.parse_args()
     print(f"Machine: {machine()}")
     now = datetime.datetime.now(datetime.UTC)
     print(f"Date: {now:%Y-%m-%d %H:%M} UTC; {arguments.rounds} rounds per page")
     for database in arguments.databases.split(","):
         if database == "sqlite":
-            run("SQLite", None, arguments.listings, arguments.rounds)
+            run("SQLite", None, arguments.listings, arguments.rounds, arguments.keep)
         elif database == "postgresql":
             with scratch_postgres_database("bench_scale") as url:
-                run("PostgreSQL", url, arguments.listings, arguments.rounds)
+                run("PostgreSQL", url, arguments.listings, arguments.rounds, None)
         else:
             sys.exit(f"unknown database {database!r}: sqlite or postgresql")
 
