@@ -307,7 +307,11 @@ def test_every_page_has_no_axe_violation(
 
     # The pages above registered the service worker (static/install.js): without a network, a
     # page that cannot load shows the offline page it keeps.
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    worker_ready = page.evaluate(
+        "() => Promise.race([navigator.serviceWorker.ready.then(() => true),"
+        " new Promise((resolve) => setTimeout(() => resolve(false), 10000))])"
+    )
+    assert worker_ready, "the service worker did not install (see /sw.js and what it keeps)"
     screen_context.set_offline(True)
     page.goto(f"{story.server.url}/communities/{SLUG}")
     assert page.locator("h1").inner_text() == "Vous êtes hors ligne"
