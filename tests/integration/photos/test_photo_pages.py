@@ -79,25 +79,6 @@ async def test_posting_form_without_the_csrf_token_is_refused(alice_in_browser, 
     assert (await alice_in_browser["alice"].get("/api/v1/me/listings")).json()["total"] == 0
 
 
-async def test_a_refused_file_on_the_listing_page_says_what_it_is(alice_in_browser, client):
-    listing = await post_listing(client, alice_in_browser, [])
-    listing_id = listing.headers["location"].rsplit("/", 1)[-1]
-
-    response = await client.post(
-        f"/listings/{listing_id}/photos",
-        data={"_csrf_token": alice_in_browser["token"]},
-        files=[
-            ("photos", ("vacances.gif", photo_bytes("GIF", size=(40, 30)), "image/gif")),
-            ("photos", ("ok.jpg", picture(10), "image/jpeg")),
-        ],
-    )
-
-    page = response.text
-    assert "« vacances.gif » n&#39;a pas été ajoutée : Format non accepté : GIF." in page
-    assert "1 photo ajoutée." in page
-    assert len(await photos_of(alice_in_browser["alice"], listing_id)) == 1
-
-
 async def test_plain_form_without_photos_still_posts(alice_in_browser, client):
     story = alice_in_browser
     response = await client.post(
