@@ -648,10 +648,10 @@ class ExchangeService:
         return handover
 
     async def giving_record(self, author_id: uuid.UUID) -> GivingRecord:
-        given = await self.session.scalar(
-            select(func.count(Listing.id)).where(
-                Listing.author_id == author_id, Listing.status == ListingStatus.DONE
-            )
+        given = await self.session.scalar(  # count(*): answered from the author-and-status index alone
+            select(func.count())
+            .select_from(Listing)
+            .where(Listing.author_id == author_id, Listing.status == ListingStatus.DONE)
         )
         thanks = await self.session.scalar(
             select(func.count(Handover.id)).where(

@@ -48,13 +48,13 @@ class Listing(Base):
         Index("ix_listing_browse", "community_id", "status", "published_at"),
         # The newest first across groups (the home page): read until enough are found.
         Index("ix_listing_newest", "published_at", "id"),
+        # An author's listings by status: "Mes annonces", the given count on a listing's page.
+        Index("ix_listing_author_status", "author_id", "status"),
     )
 
     community_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"))
     category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("category.id"), index=True)
-    author_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
-    )
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     kind: Mapped[ListingKind] = mapped_column(enum_column(ListingKind))
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -1,4 +1,4 @@
-"""scale: indexes for browse, home and count queries
+"""scale: indexes for the home page (newest first) and an author's listings by status
 
 Revision ID: f10a7e000016
 Revises: e5a70f000015
@@ -21,8 +21,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('listing', schema=None) as batch_op:
         batch_op.create_index('ix_listing_newest', ['published_at', 'id'], unique=False)
+        batch_op.drop_index('ix_listing_author_id')
+        batch_op.create_index('ix_listing_author_status', ['author_id', 'status'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('listing', schema=None) as batch_op:
+        batch_op.drop_index('ix_listing_author_status')
+        batch_op.create_index('ix_listing_author_id', ['author_id'], unique=False)
         batch_op.drop_index('ix_listing_newest')
