@@ -23,14 +23,24 @@ def with_axe(context: Any) -> Any:
     return context
 
 
-def violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's violations on ``page`` (its JSON, one entry per rule broken)."""
+def start_axe(page: Any) -> None:
+    """Starts axe-core on ``page`` and returns at once: several pages are checked side by side,
+    each in its own renderer process. ``axe_violations`` waits for the answer."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SCRIPT)
-    found: list[dict[str, Any]] = page.evaluate("(options) => axe.run(document, options)", RUN_OPTIONS)[
-        "violations"
-    ]
+    page.evaluate("(options) => { window.axeRun = axe.run(document, options); }", RUN_OPTIONS)
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """The violations of the run ``start_axe`` began on ``page`` (axe's JSON, one entry a rule)."""
+    found: list[dict[str, Any]] = page.evaluate("() => window.axeRun.then((results) => results.violations)")
     return found
+
+
+def violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on ``page``."""
+    start_axe(page)
+    return axe_violations(page)
 
 
 def describe(found: list[dict[str, Any]], where: str = "") -> str:
