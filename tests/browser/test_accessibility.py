@@ -348,6 +348,19 @@ def test_every_page_has_no_axe_violation_on_a_phone_and_a_desktop(
     for template, what, path in SIGNED_IN:
         visit(template, what, path(story))
 
+    # After every signed-in page above, the worker's cache holds the offline page and its files only.
+    kept = screens[0].page.evaluate(
+        """async () => {
+          const urls = [];
+          for (const name of await caches.keys()) {
+            const cache = await caches.open(name);
+            for (const request of await cache.keys()) urls.push(new URL(request.url).pathname);
+          }
+          return urls;
+        }"""
+    )
+    assert "/offline" in kept and all(url == "/offline" or url.startswith("/static/") for url in kept), kept
+
     fixed = {
         template: rules - still_broken.get(template, set()) for template, rules in KNOWN_VIOLATIONS.items()
     }
