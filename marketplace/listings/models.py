@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,13 +42,29 @@ class ListingStatus(enum.StrEnum):
     REMOVED = "removed"
 
 
+# What browse and search show (status.SEARCHABLE), as the partial indexes say it; queries say it in
+# the same words (listings/reads.py ``findable``), so that both databases use those indexes.
+ON_OFFER_STATUSES = [ListingStatus.AVAILABLE.value, ListingStatus.RESERVED.value]
+ON_OFFER = text("status IN ('available', 'reserved')")
+
+
 class Listing(Base):
     __tablename__ = "listing"
     __table_args__ = (
         UniqueConstraint("community_id", "ref", name="uq_listing_community_ref"),
-        Index("ix_listing_browse", "community_id", "status", "published_at"),
-        # The newest first across groups (the home page): read until enough are found.
-        Index("ix_listing_newest", "published_at", "id"),
+        # A group's listings on offer, newest first: with the id, a page's ids come from the index alone.
+        Index("ix_listing_browse", "community_id", "status", "published_at", "id"),
+        # Listings on offer, newest first: across groups (the home page, read until enough are
+        # found) and in a group (its pages, a deep one walking index entries, never sorting).
+        Index("ix_listing_newest", "published_at", "id", sqlite_where=ON_OFFER, postgresql_where=ON_OFFER),
+        Index(
+            "ix_listing_on_offer",
+            "community_id",
+            "published_at",
+            "id",
+            sqlite_where=ON_OFFER,
+            postgresql_where=ON_OFFER,
+        ),
         # An author's listings by status: "Mes annonces", the given count on a listing's page.
         Index("ix_listing_author_status", "author_id", "status"),
     )

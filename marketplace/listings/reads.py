@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import uuid
 
-from advanced_alchemy.filters import LimitOffset, OrderBy, StatementFilter
+from advanced_alchemy.filters import LimitOffset, OrderBy
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketplace.accounts.auth import Viewer
@@ -21,8 +21,8 @@ from marketplace.communities.models import Category, Community
 from marketplace.communities.service import CommunityService
 from marketplace.communities.visibility import can_read
 from marketplace.errors import NotFound
-from marketplace.listings.models import Listing, ListingKind, ListingStatus
-from marketplace.listings.status import OPEN_TO_READERS, SEARCHABLE, Actor
+from marketplace.listings.models import ON_OFFER_STATUSES, Listing, ListingKind, ListingStatus
+from marketplace.listings.status import OPEN_TO_READERS, Actor
 from marketplace.web.i18n import gettext as _
 
 NEWEST_PUBLISHED = (
@@ -41,8 +41,14 @@ def readable(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def findable() -> ColumnElement[bool]:
-    """Listings that browse, counts and search show (available and reserved)."""
-    return Listing.status.in_(SEARCHABLE)
+    """Listings that browse, counts and search show (available and reserved).
+
+    The statuses are written into the SQL rather than bound: the partial indexes of listings on
+    offer (``ON_OFFER`` in models.py) serve only a query whose WHERE says what theirs does."""
+    statuses: BindParameter[list[str]] = bindparam(
+        "on_offer", ON_OFFER_STATUSES, expanding=True, literal_execute=True, unique=True
+    )
+    return Listing.status.in_(statuses)
 
 
 def page_filter(page: int, per_page: int) -> LimitOffset:
@@ -101,7 +107,7 @@ class ListingReads(SQLAlchemyAsyncRepositoryService[Listing]):
         per_page: int = 24,
     ) -> tuple[list[Listing], int]:
         """The findable listings of a community, newest first; a category includes its children."""
-        filters: list[StatementFilter | ColumnElement[bool]] = [
+        filters: list[ColumnElement[bool]] = [
             Listing.community_id == community.id,
             findable(),
             readable(viewer),
@@ -140,7 +146,7 @@ class ListingReads(SQLAlchemyAsyncRepositoryService[Listing]):
         left is out of their reach like the rest of that group."""
         if viewer.user_id is None:
             return [], 0
-        filters: list[StatementFilter | ColumnElement[bool]] = [
+        filters: list[ColumnElement[bool]] = [
             Listing.author_id == viewer.user_id,
             readable(viewer),
         ]
@@ -150,19 +156,33 @@ class ListingReads(SQLAlchemyAsyncRepositoryService[Listing]):
 
     async def _page(
         self,
-        filters: list[StatementFilter | ColumnElement[bool]],
+        conditions: list[ColumnElement[bool]],
         order: tuple[OrderBy, ...],
         page: int,
         per_page: int,
     ) -> tuple[list[Listing], int]:
-        rows, total = await self.repository.get_many_and_count(
-            *filters,
-            *order,
-            page_filter(page, per_page),
-            count_with_window_function=False,  # a page past the end still knows the total
-            uniquify=True,
+        """One page of the listings meeting ``conditions``, and how many they are in all.
+
+        The page's ids first, then their rows with what the cards show: skipping to a deep page
+        walks the entries of a covering index rather than whole rows with their joins (page 500
+        of a group's 15,000 listings on offer took 379 ms at 100,000 listings, bench/scale.py).
+        A page past the end still knows the total."""
+        ordering = [
+            getattr(Listing, str(item.field_name)).desc()
+            if item.sort_order == "desc"
+            else getattr(Listing, str(item.field_name)).asc()
+            for item in order
+        ]
+        ids = (
+            select(Listing.id)
+            .where(*conditions)
+            .order_by(*ordering)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
         )
-        return list(rows), total
+        total = await self.session.scalar(select(func.count()).select_from(Listing).where(*conditions))
+        rows = await self.repository.get_many(Listing.id.in_(ids), *order, uniquify=True)
+        return list(rows), int(total or 0)
 
     async def count_visible(self, viewer: Viewer, community_id: uuid.UUID) -> int:
         """How many findable listings of the community ``viewer`` may see (0 for an outsider)."""

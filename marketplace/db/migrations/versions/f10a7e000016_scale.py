@@ -1,4 +1,4 @@
-"""scale: indexes for the home page (newest first) and an author's listings by status
+"""scale: indexes for the home page (newest first), a group's pages from the index alone, an author's listings by status
 
 Revision ID: f10a7e000016
 Revises: e5a70f000015
@@ -18,9 +18,16 @@ branch_labels = None
 depends_on = None
 
 
+# Listings on offer (browse and search), as the queries say it (marketplace/listings/models.py).
+ON_OFFER = sa.text("status IN ('available', 'reserved')")
+
+
 def upgrade() -> None:
     with op.batch_alter_table('listing', schema=None) as batch_op:
-        batch_op.create_index('ix_listing_newest', ['published_at', 'id'], unique=False)
+        batch_op.create_index('ix_listing_newest', ['published_at', 'id'], unique=False, sqlite_where=ON_OFFER, postgresql_where=ON_OFFER)
+        batch_op.create_index('ix_listing_on_offer', ['community_id', 'published_at', 'id'], unique=False, sqlite_where=ON_OFFER, postgresql_where=ON_OFFER)
+        batch_op.drop_index('ix_listing_browse')
+        batch_op.create_index('ix_listing_browse', ['community_id', 'status', 'published_at', 'id'], unique=False)
         batch_op.drop_index('ix_listing_author_id')
         batch_op.create_index('ix_listing_author_status', ['author_id', 'status'], unique=False)
 
@@ -29,4 +36,7 @@ def downgrade() -> None:
     with op.batch_alter_table('listing', schema=None) as batch_op:
         batch_op.drop_index('ix_listing_author_status')
         batch_op.create_index('ix_listing_author_id', ['author_id'], unique=False)
+        batch_op.drop_index('ix_listing_browse')
+        batch_op.create_index('ix_listing_browse', ['community_id', 'status', 'published_at'], unique=False)
+        batch_op.drop_index('ix_listing_on_offer')
         batch_op.drop_index('ix_listing_newest')
