@@ -30,6 +30,7 @@ from marketplace.discovery.pages import before_posting_context, community_page_c
 from marketplace.errors import Conflict, Forbidden, InvalidInput
 from marketplace.exchanges.display import exchange_panel, paris_time
 from marketplace.exchanges.service import ExchangeService
+from marketplace.favourites.service import FavouriteService
 from marketplace.listings import status as life_cycle
 from marketplace.listings.dependencies import LISTING_DEPENDENCIES
 from marketplace.listings.models import Listing, ListingKind, ListingStatus
@@ -542,6 +543,7 @@ class ListingPages(Controller):
             and listing.status in life_cycle.SEARCHABLE,
             report_reasons=[(reason.value, _(label)) for reason, label in REASON_LABELS.items()],
             reported=await ModerationService(listings.session).has_reported(viewer, listing.id),
+            favourite=await FavouriteService(listings.session).is_kept(viewer, listing.id),
             facts=attribute_facts(listing),
             exchange=await exchange_panel(ExchangeService(listings.session), viewer, listing),
             paris_time=paris_time,

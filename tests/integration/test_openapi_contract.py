@@ -24,6 +24,10 @@ pytestmark = pytest.mark.anyio
 
 # operationId: the status code of its success, as documented and as answered.
 SUCCESS_CODES = {
+    "relistListing": 200,
+    "myFavourites": 200,
+    "keepListing": 200,
+    "releaseListing": 204,
     "register": 202,
     "resendVerification": 202,
     "changeProfile": 200,
