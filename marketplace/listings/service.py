@@ -350,12 +350,6 @@ class ListingService(ListingReads):
             raise Conflict(_("Seul un brouillon peut être publié."))
         return await self.change_status(listing, viewer, ListingStatus.AVAILABLE)
 
-    async def relist(self, listing: Listing, viewer: Viewer) -> Listing:
-        """A withdrawn or expired listing is available again, for a fresh lifetime."""
-        if listing.status not in (ListingStatus.WITHDRAWN, ListingStatus.EXPIRED):
-            raise Conflict(_("Seule une annonce retirée ou expirée peut être remise en ligne."))
-        return await self.change_status(listing, viewer, ListingStatus.AVAILABLE)
-
     async def remove(self, listing: Listing, viewer: Viewer, reason: str) -> Listing:
         """A moderator removes a listing, with a reason the author sees."""
         return await self.change_status(listing, viewer, ListingStatus.REMOVED, reason=reason)
