@@ -169,12 +169,11 @@ async def test_the_posting_form_refuses_a_repost_with_a_button_to_relist_the_ear
     refused = await client.post("/listings/new", data=form, follow_redirects=False)
     assert refused.status_code == 409
     assert "presque identique" in refused.text and "Remettre en ligne mon annonce" in refused.text
-    assert f'action="/listings/{earlier["id"]}/status"' in refused.text
+    assert f'action="/listings/{earlier["id"]}/relist"' in refused.text
     assert 'value="Lit parapluie Chicco gris"' in refused.text  # nothing typed is lost
     relist = await client.post(
-        f"/listings/{earlier['id']}/status",
-        data={"_csrf_token": token, "status": "available", "version": str(earlier["version"] + 1)},
-        follow_redirects=False,
+        f"/listings/{earlier['id']}/relist", data={"_csrf_token": token}, follow_redirects=False
     )
     assert relist.status_code == 303
-    assert (await alice.get(f"/api/v1/listings/{earlier['id']}")).json()["status"] == "available"
+    relisted = (await alice.get(f"/api/v1/listings/{earlier['id']}")).json()
+    assert relisted["status"] == "available" and relisted["published_at"] > earlier["published_at"]
