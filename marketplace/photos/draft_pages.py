@@ -38,6 +38,7 @@ from litestar.status_codes import (
 from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
 from marketplace.errors import Conflict, InvalidInput, NotFound
+from marketplace.listings.rules import TITLE_MAX
 from marketplace.photos.api import UPLOAD_BODY_LIMIT
 from marketplace.photos.dependencies import DRAFT_DEPENDENCIES
 from marketplace.photos.display import DraftPhotoView
@@ -189,6 +190,9 @@ class DraftPhotoPages(Controller):
     def _log_in_first(request: Request[Any, Any, Any], title: str) -> Redirect:
         # To the login page itself (a 303): this answer, outside the CSRF check, sets no token,
         # so a login form drawn here could not be sent.
+        # The title no longer than a listing's (a shared page's title can be anything), so that
+        # the way back stays a URL every browser takes.
+        title = title[:TITLE_MAX]
         after = "/listings/new" + (f"?{urlencode({'title': title})}" if title else "")
         flash(
             request,
