@@ -54,11 +54,14 @@ from marketplace.photos.service import MAX_PHOTOS_PER_LISTING, PhotoService, Upl
 from marketplace.web.forms import FormData, back_with_error, choice_or_none, see_other, text, values
 from marketplace.web.i18n import N_
 from marketplace.web.i18n import gettext as _
+from marketplace.web.pagination import Page, clamp
 from marketplace.web.templating import render
 
 CARDS_PER_PAGE = 24
 TITLE_PREFILL_MAX = 120  # a listing title's own bound
-MY_LISTINGS_LIMIT = 500
+# "Mes annonces" shows the newest few of each status, each status's whole list a page at a time.
+MY_LISTINGS_PER_STATUS = 8
+MY_LISTINGS_PER_PAGE = 24
 
 # "My listings": drafts first, then what is live, then what is over.
 MY_STATUS_ORDER = (
@@ -70,6 +73,18 @@ MY_STATUS_ORDER = (
     ListingStatus.DONE,
     ListingStatus.REMOVED,
 )
+
+
+def my_status(value: str | None) -> ListingStatus | None:
+    if not value:
+        return None
+    try:
+        return ListingStatus(value)
+    except ValueError:
+        known = ", ".join(status.value for status in MY_STATUS_ORDER)
+        raise InvalidInput("statut", _("Statut inconnu : choisissez parmi %(known)s.", known=known)) from None
+
+
 # The author's buttons on the detail page, by target status (publishing a draft has its own).
 ACTION_LABELS = {
     ListingStatus.AVAILABLE: N_("Remettre en ligne"),
@@ -645,12 +660,32 @@ class ListingPages(Controller):
 
     @get("/my/listings", name="my-listings")
     async def mine(
-        self, user: User, viewer: Viewer, listings: ListingService, photos: PhotoService
+        self,
+        user: User,
+        viewer: Viewer,
+        listings: ListingService,
+        photos: PhotoService,
+        statut: str | None = None,
+        page: int = 1,
     ) -> Template:
-        items, _total = await listings.of_author(viewer, page=1, per_page=MY_LISTINGS_LIMIT)
-        groups = [(status, [item for item in items if item.status == status]) for status in MY_STATUS_ORDER]
+        """Every status's newest few listings with how many it has; with ``statut``, that
+        status's listings a page at a time (an author may have hundreds)."""
+        status = my_status(statut)
+        if status is not None:
+            page, per_page = clamp(page, MY_LISTINGS_PER_PAGE)
+            items, total = await listings.of_author(viewer, status=status, page=page, per_page=per_page)
+            return render(
+                "listings/mine.html",
+                status=status,
+                groups=[(status, items, total)],
+                paging=Page(items=[], total=total, page=page, per_page=per_page),
+                covers=await cover_views(photos, items),
+            )
+        by_status, counts = await listings.of_author_by_status(viewer, MY_LISTINGS_PER_STATUS)
+        shown = [item for rows in by_status.values() for item in rows]
         return render(
             "listings/mine.html",
-            groups=[(s, rows) for s, rows in groups if rows],
-            covers=await cover_views(photos, items),
+            status=None,
+            groups=[(s, by_status[s], counts.get(s, 0)) for s in MY_STATUS_ORDER if by_status.get(s)],
+            covers=await cover_views(photos, shown),
         )

@@ -154,6 +154,33 @@ class ListingReads(SQLAlchemyAsyncRepositoryService[Listing]):
             filters.append(Listing.status == status)
         return await self._page(filters, NEWEST_CREATED, page, per_page)
 
+    async def of_author_by_status(
+        self, viewer: Viewer, per_status: int
+    ) -> tuple[dict[ListingStatus, list[Listing]], dict[ListingStatus, int]]:
+        """The viewer's own newest ``per_status`` listings of each status, and how many each
+        status has, in two queries whatever their number (an author may have hundreds)."""
+        if viewer.user_id is None:
+            return {}, {}
+        mine = (Listing.author_id == viewer.user_id, readable(viewer))
+        counts = {
+            ListingStatus(status): int(count)
+            for status, count in await self.session.execute(
+                select(Listing.status, func.count()).where(*mine).group_by(Listing.status)
+            )
+        }
+        rank = (
+            func.row_number()
+            .over(partition_by=Listing.status, order_by=(Listing.created_at.desc(), Listing.id.desc()))
+            .label("rank")
+        )
+        ranked = select(Listing.id, rank).where(*mine).subquery()
+        newest = select(ranked.c.id).where(ranked.c.rank <= per_status)
+        rows = await self.repository.get_many(Listing.id.in_(newest), *NEWEST_CREATED, uniquify=True)
+        by_status: dict[ListingStatus, list[Listing]] = {}
+        for listing in rows:
+            by_status.setdefault(listing.status, []).append(listing)
+        return by_status, counts
+
     async def _page(
         self,
         conditions: list[ColumnElement[bool]],

@@ -210,6 +210,30 @@ async def test_my_listings_page_groups_by_status_drafts_first(board: Board, clie
     assert page.text.index("Annonce en brouillon") < page.text.index("Annonce en ligne")
 
 
+async def test_my_listings_shows_each_status_newest_few_and_pages_through_the_rest(
+    board: Board, client: Any
+) -> None:
+    """An author with hundreds of listings: the page shows the newest few of each status and
+    how many there are, and each status's whole list a page at a time."""
+    await board.community()
+    nadia = await board.member("nadia")
+    for number in range(10):
+        listing = await board.listing(nadia, title=f"Livre de poche {number}")
+        done = await nadia.post(f"/api/v1/listings/{listing['id']}/status", json={"status": "done"})
+        assert done.status_code == 200, done.text
+    await board.listing(nadia, title="Lampe en ligne")
+    await sign_in(client, nadia)
+    page = unescape((await client.get("/my/listings")).text)
+    relist = "Republier « Livre de poche"  # one button per card of what is over
+    assert "Lampe en ligne" in page and "Livre de poche 9" in page and f"{relist} 1 »" not in page
+    assert page.count(relist) == 8
+    assert "Voir les 10 annonces" in page and 'href="/my/listings?statut=done"' in page
+    done_page = unescape((await client.get("/my/listings?statut=done")).text)
+    assert done_page.count(relist) == 10 and "Lampe en ligne" not in done_page
+    refused = await client.get("/my/listings?statut=parti")
+    assert refused.status_code == 400 and "Statut inconnu" in unescape(refused.text)
+
+
 async def test_pages_need_a_login(client: Any) -> None:
     for path in ("/listings/new", "/my/listings"):
         response = await client.get(path, follow_redirects=False)
