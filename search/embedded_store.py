@@ -61,7 +61,10 @@ CREATE TABLE IF NOT EXISTS docs (
     published_at INTEGER NOT NULL DEFAULT 0,
     body TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS docs_scope ON docs (community_id, status, published_at);
+-- A community's documents on offer, newest first: with the id, a page's rowids come from the
+-- index alone (docs_scope, before it, lacked the id: a page sorted whole bodies).
+DROP INDEX IF EXISTS docs_scope;
+CREATE INDEX IF NOT EXISTS docs_browse ON docs (community_id, status, published_at, id);
 CREATE INDEX IF NOT EXISTS docs_published ON docs (published_at);
 CREATE INDEX IF NOT EXISTS docs_price ON docs (price);
 CREATE TABLE IF NOT EXISTS doc_values (
