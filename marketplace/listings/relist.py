@@ -59,18 +59,7 @@ class RelistService:
             return await self.listings.change_status(listing, viewer, ListingStatus.AVAILABLE, now=now)
         community = listing.community
         await CommunityService(session=self.listings.session).require_member(community, viewer.user)
-        cap = community.max_active_listings
-        if cap and await self.listings.active_count(community, listing.author_id) >= cap:
-            # The words of ListingService's own cap (posting), so that both read the same.
-            raise Conflict(
-                _(
-                    "Vous avez déjà %(count)s annonces en ligne dans « %(name)s », le maximum fixé "
-                    "par le groupe. Marquez-en une comme terminée ou retirez-la avant d'en publier "
-                    "une autre.",
-                    count=cap,
-                    name=community.name,
-                )
-            )
+        await self.listings.require_room(community, listing.author_id)  # posting's cap, in its words
         listing.status = ListingStatus.AVAILABLE
         listing.published_at = now
         listing.expires_at = now + datetime.timedelta(days=community.listing_lifetime_days)

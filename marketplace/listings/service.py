@@ -143,7 +143,7 @@ class ListingService(ListingReads):
         )
         return int(count or 0)
 
-    async def _require_room(self, community: Community, author_id: uuid.UUID) -> None:
+    async def require_room(self, community: Community, author_id: uuid.UUID) -> None:
         """409 when the member already has the community's maximum of active listings (0: none)."""
         cap = community.max_active_listings
         if cap and await self.active_count(community, author_id) >= cap:
@@ -177,7 +177,7 @@ class ListingService(ListingReads):
         category, cleaned = await self._clean(community, data)
         assert category is not None
         if not draft:
-            await self._require_room(community, author.id)
+            await self.require_room(community, author.id)
         listing = Listing(
             community=community,
             community_id=community.id,
@@ -314,7 +314,7 @@ class ListingService(ListingReads):
             ListingStatus.EXPIRED,
         )
         if reopening:
-            await self._require_room(listing.community, listing.author_id)
+            await self.require_room(listing.community, listing.author_id)
             # Publishing and relisting start a fresh lifetime, at the top of "newest first".
         if reopening:
             self._open(listing, now)

@@ -292,13 +292,8 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         # PostgreSQL: two uploads to one listing queue here, so both cannot take the last place.
         # (SQLite has one writer at a time anyway and ignores FOR UPDATE.)
         await self.session.execute(select(Listing.id).where(Listing.id == listing.id).with_for_update())
-        await self._require_room(listing)
-        last = await self.session.scalar(
-            select(func.max(Photo.position)).where(Photo.listing_id == listing.id)
-        )
-        photo = Photo(
-            listing_id=listing.id,
-            position=0 if last is None else last + 1,
+        return await self._append(
+            listing,
             content_hash=prepared.processed.variants["large"].content_hash,
             byte_size=prepared.byte_size,
             width=prepared.processed.width,
@@ -307,6 +302,14 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
             alt_text=alt_text,
             variants=prepared.variants,
         )
+
+    async def _append(self, listing: Listing, **fields: Any) -> Photo:
+        """A photo row at the end of the listing's gallery, once room is checked again."""
+        await self._require_room(listing)
+        last = await self.session.scalar(
+            select(func.max(Photo.position)).where(Photo.listing_id == listing.id)
+        )
+        photo = Photo(listing_id=listing.id, position=0 if last is None else last + 1, **fields)
         self.session.add(photo)
         await self.session.flush()
         if photo.position == 0:
@@ -321,13 +324,8 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
         for entry in entries:
             if entry.refused:
                 continue
-            await self._require_room(listing)
-            last = await self.session.scalar(
-                select(func.max(Photo.position)).where(Photo.listing_id == listing.id)
-            )
-            photo = Photo(
-                listing_id=listing.id,
-                position=0 if last is None else last + 1,
+            photo = await self._append(
+                listing,
                 content_hash=entry.content_hash,
                 byte_size=entry.byte_size,
                 width=entry.width,
@@ -336,10 +334,6 @@ class PhotoService(SQLAlchemyAsyncRepositoryService[Photo]):
                 alt_text="",
                 variants=dict(entry.variants),
             )
-            self.session.add(photo)
-            await self.session.flush()
-            if photo.position == 0:
-                self._record_change(listing)
             added.append(photo)
         return added
 
