@@ -58,6 +58,25 @@ def app_environment(directory: Path, database_url: str | None = None, **extra: s
     return environment
 
 
+def kept_postgres_database(name: str) -> tuple[str, bool]:
+    """A database of that name on the local server, made if missing and kept; its SQLAlchemy URL
+    and whether it was just made."""
+
+    async def ensure() -> bool:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            if await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                return False
+            await connection.execute(f'CREATE DATABASE "{name}"')
+            return True
+        finally:
+            await connection.close()
+
+    made = asyncio.run(ensure())
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{name}", made
+
+
 @contextmanager
 def scratch_postgres_database(prefix: str) -> Iterator[str]:
     """A database of its own on the local server, dropped afterwards; yields its SQLAlchemy URL."""
