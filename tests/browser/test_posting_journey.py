@@ -79,3 +79,36 @@ def test_three_photos_one_refused_an_error_corrected_and_two_photos_published(
     assert "Votre annonce est publiée." in page.content() and "2 photos ajoutées." in page.content()
     assert page.locator(".gallery img[data-photo-id]").count() == 2
     screenshot(page, "posting-3-published")
+
+
+def test_photos_shared_from_the_phone_open_a_new_listing_with_them_in_a_draft(
+    live_server: LiveServer, group: str, new_page: Any
+) -> None:
+    """The Web Share Target: the phone's share sheet POSTs the photos to /share-target (here the
+    browser's own fetch, as the installed app's would) and the posting form opens with them."""
+    server = live_server
+    page = member_of(new_page, server, SLUG, "samir@brouillons.test", "Samir")
+    page.goto(f"{server.url}/")
+    photos = [
+        image_file(f"IMG_{n}.jpg", color, "JPEG", "image/jpeg")
+        for n, color in ((7, "#16a085"), (8, "#8e44ad"))
+    ]
+    landed = page.evaluate(
+        """async (photos) => {
+            const form = new FormData();
+            form.append("title", "Tabouret de bar");
+            form.append("text", "Vu dans ma galerie");
+            for (const photo of photos) {
+                const bytes = new Uint8Array(photo.bytes);
+                form.append("photos", new File([bytes], photo.name, {type: photo.mimeType}));
+            }
+            const answer = await fetch("/share-target", {method: "POST", body: form});
+            return answer.url;
+        }""",
+        [{"name": p["name"], "mimeType": p["mimeType"], "bytes": list(p["buffer"])} for p in photos],
+    )
+    assert re.search(r"/listings/new\?draft=[0-9a-f-]{36}$", landed), landed
+    page.goto(landed)
+    assert page.input_value("#title") == "Tabouret de bar"
+    assert page.locator("#draft-photos img[src*='/drafts/photos/']").count() == 2
+    screenshot(page, "posting-4-shared-photos")
