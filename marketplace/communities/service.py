@@ -24,9 +24,10 @@ from typing import Any
 
 from advanced_alchemy.repository import SQLAlchemyAsyncRepository
 from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.accounts.auth import Viewer
 from marketplace.accounts.models import User
 from marketplace.communities.category_service import CategoryService
 from marketplace.communities.category_templates import TEMPLATE_NAMES
@@ -38,6 +39,7 @@ from marketplace.communities.models import (
     Role,
     Visibility,
 )
+from marketplace.communities.visibility import readable_communities
 from marketplace.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketplace.indexing.changes import record_change
 from marketplace.indexing.models import ChangeSubject
@@ -288,6 +290,28 @@ class CommunityService(SQLAlchemyAsyncRepositoryService[Community]):
             .offset((page - 1) * per_page)
         )
         return list(rows), total
+
+    async def members_only_to_ask(self, viewer: Viewer, limit: int) -> list[tuple[Community, bool]]:
+        """The members-only groups whose content ``viewer`` may not read (the visibility rule's
+        own sub-query), but those they are banned from, by name; True for those they have
+        already asked to join (a listing's 404 offers them). None for nobody signed in."""
+        user_id = viewer.user_id
+        if user_id is None:
+            return []
+        rows = await self.repository.session.execute(
+            select(Community, Membership.status)
+            .outerjoin(
+                Membership, and_(Membership.community_id == Community.id, Membership.user_id == user_id)
+            )
+            .where(
+                Community.visibility == Visibility.MEMBERS,
+                Community.id.not_in(readable_communities(viewer)),
+                or_(Membership.status.is_(None), Membership.status != MembershipStatus.BANNED),
+            )
+            .order_by(Community.name, Community.id)
+            .limit(limit)
+        )
+        return [(community, status == MembershipStatus.PENDING) for community, status in rows.unique()]
 
     async def communities_of(self, user: User) -> list[Community]:
         """The communities where ``user`` is an active member (where they may post)."""

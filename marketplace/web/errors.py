@@ -49,7 +49,6 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from litestar.types import Receive, Scope, Send
-from sqlalchemy import and_, or_, select
 from sqlalchemy import inspect as orm_state
 from sqlalchemy.exc import (
     DataError,
@@ -63,8 +62,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace.accounts.auth import Viewer
-from marketplace.communities.models import Community, Membership, MembershipStatus, Visibility
-from marketplace.communities.visibility import readable_communities
+from marketplace.communities.models import Community
+from marketplace.communities.service import CommunityService
 from marketplace.web.i18n import LANGUAGE_COOKIE, N_, current_language, pick_language
 from marketplace.web.i18n import gettext as _
 
@@ -246,28 +245,11 @@ JOINABLE_GROUPS_SHOWN = 50
 
 
 async def joinable_groups(request: Request[Any, Any, Any], viewer: Viewer) -> list[tuple[Community, bool]]:
-    """The members-only groups whose content ``viewer`` may not read (the visibility rule's own
-    sub-query), but banned ones, by name; True for those they have already asked to join."""
-    if viewer.user_id is None:
-        return []
+    """What the communities say ``viewer`` could ask to join, in the request's own session."""
     plugin = request.app.plugins.get(SQLAlchemyPlugin)
     config = next(item for item in plugin.config if isinstance(item, SQLAlchemyAsyncConfig))
     session = config.provide_session(request.app.state, request.scope)
-    rows = await session.execute(
-        select(Community, Membership.status)
-        .outerjoin(
-            Membership,
-            and_(Membership.community_id == Community.id, Membership.user_id == viewer.user_id),
-        )
-        .where(
-            Community.visibility == Visibility.MEMBERS,
-            Community.id.not_in(readable_communities(viewer)),
-            or_(Membership.status.is_(None), Membership.status != MembershipStatus.BANNED),
-        )
-        .order_by(Community.name, Community.id)
-        .limit(JOINABLE_GROUPS_SHOWN)
-    )
-    return [(community, status == MembershipStatus.PENDING) for community, status in rows.unique()]
+    return await CommunityService(session=session).members_only_to_ask(viewer, JOINABLE_GROUPS_SHOWN)
 
 
 class _MissingListingPage(ASGIResponse):
