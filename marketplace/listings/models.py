@@ -45,7 +45,7 @@ class ListingStatus(enum.StrEnum):
 # What browse and search show (status.SEARCHABLE), as the partial indexes say it; queries say it in
 # the same words (listings/reads.py ``findable``), so that both databases use those indexes.
 ON_OFFER_STATUSES = [ListingStatus.AVAILABLE.value, ListingStatus.RESERVED.value]
-ON_OFFER = text("status IN ('available', 'reserved')")
+ON_OFFER = text(f"status IN ({', '.join(repr(status) for status in ON_OFFER_STATUSES)})")
 
 
 class Listing(Base):

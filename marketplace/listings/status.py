@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
+from marketplace.listings.models import ON_OFFER_STATUSES
 from marketplace.listings.models import ListingStatus as S
 from marketplace.web.i18n import N_
 
@@ -60,7 +61,7 @@ TRANSITIONS: dict[tuple[S, S], frozenset[Actor]] = {
 }
 
 # Findable in browse, counts and search.
-SEARCHABLE: frozenset[S] = frozenset({S.AVAILABLE, S.RESERVED})
+SEARCHABLE: frozenset[S] = frozenset(S(status) for status in ON_OFFER_STATUSES)  # available, reserved
 # Seen by every reader of the community; a draft is its author's alone, a removed listing its
 # author's and the moderators'.
 OPEN_TO_READERS: frozenset[S] = frozenset(set(S) - {S.DRAFT, S.REMOVED})
