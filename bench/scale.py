@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import datetime
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -42,7 +41,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +55,7 @@ from bench.figures import machine, percentile  # noqa: E402
 from bench.search import import_line  # noqa: E402
 from bench.serving import (  # noqa: E402
     app_environment,
+    in_environment,
     kept_postgres_database,
     marketplace_command,
     running_app,
@@ -133,19 +132,6 @@ def accounts_and_groups(environment: dict[str, str]) -> None:
             "--template", template, "--visibility", visibility, "--join-policy", "approval",
             "--admin-email", ADMIN_EMAIL, *(f"--pickup-area={area}" for area in AREAS),
         )  # fmt: skip
-
-
-@contextmanager
-def environment_of(environment: dict[str, str]) -> Iterator[None]:
-    """This process's environment set to the app's for the block (``load_settings`` reads it)."""
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(environment)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 async def photos_and_index() -> tuple[int, int]:
@@ -301,7 +287,7 @@ def run(database: str, database_url: str | None, count: int, rounds: int, keep: 
             seconds = time.perf_counter() - started
             rate = f"{count / seconds:7,.0f} listings/s"
             print(f"  {attempt:<26} {rate}  ({seconds:.1f} s: {summary})", flush=True)
-        with environment_of(environment):
+        with in_environment(environment):
             photographed, indexed = asyncio.run(photos_and_index())
         print(f"  setup: photos for {photographed:,} listings, {indexed:,} outbox rows indexed", flush=True)
         measure(environment, directory, rounds)

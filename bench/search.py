@@ -71,7 +71,7 @@ import meilisearch  # noqa: E402
 import requests  # noqa: E402
 
 from bench.figures import machine, percentile  # noqa: E402
-from bench.serving import running_app  # noqa: E402
+from bench.serving import in_environment, running_app  # noqa: E402
 from marketplace.db.migrate import upgrade  # noqa: E402
 from marketplace.indexing.documents import all_documents  # noqa: E402
 from marketplace.indexing.indexer import drain  # noqa: E402
@@ -219,22 +219,16 @@ def import_line(document: dict[str, Any]) -> str:
 
 @contextlib.contextmanager
 def environment(data_dir: Path, url: str, key: str) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(
-        {
-            "MARKETPLACE_DATA_DIR": str(data_dir),
-            "MARKETPLACE_MEDIA_ROOT": str(data_dir / "media"),
-            "MEILISEARCH_URL": url,
-            "MEILISEARCH_API_KEY": key,
-            "MARKETPLACE_EMBEDDED_WORKER": "false",  # the bench drains the outbox itself
-            "MARKETPLACE_PASSWORD_HASHING": "fast",
-        }
-    )
-    try:
+    settings = {
+        "MARKETPLACE_DATA_DIR": str(data_dir),
+        "MARKETPLACE_MEDIA_ROOT": str(data_dir / "media"),
+        "MEILISEARCH_URL": url,
+        "MEILISEARCH_API_KEY": key,
+        "MARKETPLACE_EMBEDDED_WORKER": "false",  # the bench drains the outbox itself
+        "MARKETPLACE_PASSWORD_HASHING": "fast",
+    }
+    with in_environment({**os.environ, **settings}):
         yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 @contextlib.contextmanager

@@ -78,6 +78,20 @@ def kept_postgres_database(name: str) -> tuple[str, bool]:
 
 
 @contextmanager
+def in_environment(environment: Mapping[str, str]) -> Iterator[None]:
+    """This process's environment set to ``environment`` for the block (``load_settings`` reads
+    it), as it was afterwards."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(environment)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
 def scratch_postgres_database(prefix: str) -> Iterator[str]:
     """A database of its own on the local server, dropped afterwards; yields its SQLAlchemy URL."""
     name = f"{prefix}_{secrets.token_hex(4)}"
